@@ -1,0 +1,54 @@
+# Sourced by ./bottle, ./mvnw and scripts/test: finds JDK 25 and a Maven 3.9 without any user export.
+# shellcheck shell=bash
+
+BOTTLE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MAVEN_VERSION=3.9.16
+
+java_major() { # prints the major version of the java binary $1, or nothing
+  "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1 | cut -d. -f1
+}
+
+find_jdk25() {
+  local candidate
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25* /usr/lib/jvm/*-25-* /usr/lib/jvm/jdk-25* /usr/lib/jvm/*; do
+    [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
+    local major; major="$(java_major "$candidate/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 25 ]; then echo "$candidate"; return 0; fi
+  done
+  if command -v javac >/dev/null 2>&1; then
+    local home; home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+    local major; major="$(java_major "$home/bin/java")"
+    if [ -n "$major" ] && [ "$major" -ge 25 ]; then echo "$home"; return 0; fi
+  fi
+  return 1
+}
+
+require_jdk25() {
+  if ! JAVA_HOME="$(find_jdk25)"; then
+    echo "bottle: needs JDK 25 or newer; none found in JAVA_HOME, /usr/lib/jvm or on PATH." >&2
+    echo "bottle: install one (e.g. Temurin 25) under /usr/lib/jvm and run this again." >&2
+    exit 2
+  fi
+  export JAVA_HOME
+  export PATH="$JAVA_HOME/bin:$PATH"
+}
+
+# Maven 3.9 is fetched once, by artifact name, through whatever Maven the machine has, then cached
+# under ~/.m2 — the machine's own Maven settings (mirrors, proxies) therefore apply.
+require_maven() {
+  local dist="$HOME/.m2/bottle-maven/apache-maven-$MAVEN_VERSION"
+  if [ ! -x "$dist/bin/mvn" ]; then
+    if ! command -v mvn >/dev/null 2>&1; then
+      echo "bottle: needs Maven to bootstrap Maven $MAVEN_VERSION; install it (apt-get install maven) and rerun." >&2
+      exit 2
+    fi
+    echo "bottle: fetching Maven $MAVEN_VERSION (once)..." >&2
+    local tmp; tmp="$(mktemp -d)"
+    mvn -q -B dependency:copy "-Dartifact=org.apache.maven:apache-maven:$MAVEN_VERSION:zip:bin" \
+        "-DoutputDirectory=$tmp" >&2 || { echo "bottle: could not fetch Maven $MAVEN_VERSION" >&2; exit 2; }
+    mkdir -p "$(dirname "$dist")"
+    (cd "$tmp" && unzip -q "apache-maven-$MAVEN_VERSION-bin.zip" && rm -rf "$dist" && mv "apache-maven-$MAVEN_VERSION" "$dist")
+    rm -rf "$tmp"
+  fi
+  MVN="$dist/bin/mvn"
+}
