@@ -1,96 +1,159 @@
 package io.claudebottle.dlp;
 
-import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
-/**
- * PLACEHOLDER engine so that other modules can build against {@link SecretScanner} while the real
- * engine (rules resource, Hyperscan prefilter, evasion decoding) is written. Replace wholesale.
- */
+/** The engine behind {@link SecretScanner}: immutable; variants share the compiled rule set. */
 final class DlpEngine implements SecretScanner {
-    private static final Map<String, Pattern> RULES = Map.of(
-            "aws-access-key-id", Pattern.compile("\\b(?:AKIA|ASIA)[A-Z0-9]{16}\\b"),
-            "private-key", Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----"),
-            "anthropic-api-key", Pattern.compile("sk-ant-[a-z0-9]{2,8}-[A-Za-z0-9_-]{20,}"));
+    private static volatile DlpEngine defaults;
 
-    private static final DlpEngine DEFAULT = new DlpEngine(Set.of(), Set.of());
-
-    private final Set<String> disabledRules;
+    private final RuleMatcher matcher;
+    private final List<Pattern> allow;
+    private final boolean[] disabled;
     private final Set<String> ignoredValues;
 
-    private DlpEngine(Set<String> disabledRules, Set<String> ignoredValues) {
-        this.disabledRules = Set.copyOf(disabledRules);
+    private DlpEngine(RuleMatcher matcher, List<Pattern> allow, boolean[] disabled, Set<String> ignoredValues) {
+        this.matcher = matcher;
+        this.allow = allow;
+        this.disabled = disabled;
         this.ignoredValues = Set.copyOf(ignoredValues);
     }
 
     static DlpEngine defaultEngine() {
-        return DEFAULT;
+        DlpEngine e = defaults;
+        if (e == null) {
+            synchronized (DlpEngine.class) {
+                e = defaults;
+                if (e == null) defaults = e = create(RuleFile.builtIn(), List.of(), MatchPath.best());
+            }
+        }
+        return e;
+    }
+
+    static DlpEngine create(List<Rule> rules, List<String> allowRegexes, MatchPath path) {
+        List<CompiledRule> compiled = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (Rule r : rules) {
+            if (!ids.add(r.id())) throw new IllegalArgumentException("DLP rule id '" + r.id() + "' is defined twice; rename one of them");
+            compiled.add(CompiledRule.of(compiled.size(), r));
+        }
+        List<CompiledRule> frozen = List.copyOf(compiled);
+        Prefilter prefilter = path == MatchPath.HYPERSCAN && HyperscanPrefilter.unavailableReason() == null
+                ? HyperscanPrefilter.compile(frozen)
+                : new KeywordPrefilter(frozen);
+        List<Pattern> allow = new ArrayList<>();
+        for (String a : allowRegexes) {
+            try {
+                allow.add(Pattern.compile(a));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("DLP allow pattern '" + a + "' is not valid RE2 syntax: " + e.getDescription(), e);
+            }
+        }
+        return new DlpEngine(new RuleMatcher(frozen, prefilter), List.copyOf(allow), new boolean[frozen.size()], Set.of());
+    }
+
+    String prefilterName() {
+        return matcher.prefilter().name();
+    }
+
+    List<Rule> rules() {
+        return matcher.rules().stream().map(CompiledRule::rule).toList();
+    }
+
+    /** A finding with the secret it stands for (never leaves the package). */
+    record Found(Finding finding, String secret) {}
+
+    /** Findings with char offsets in {@code text}, sorted by offset. */
+    List<Found> found(String text) {
+        List<Found> out = new ArrayList<>();
+        LineIndex lines = null;
+        for (LayeredScan.Hit h : new LayeredScan(matcher, disabled, text.length()).run(text)) {
+            if (!keep(h)) continue;
+            if (lines == null) lines = LineIndex.of(text);
+            String id = matcher.rules().get(h.rule()).rule().id();
+            out.add(new Found(new Finding(id, h.excerpt(), h.offset(), lines.lineOf(h.offset()) + 1, "", h.via()), h.secret()));
+        }
+        out.sort(Comparator.comparingLong((Found f) -> f.finding().offset()).thenComparing(f -> f.finding().ruleId()));
+        return out;
+    }
+
+    List<Finding> findings(String text) {
+        return found(text).stream().map(Found::finding).toList();
+    }
+
+    private boolean keep(LayeredScan.Hit h) {
+        String secret = h.secret();
+        if (ignoredValues.contains(secret) || ignoredValues.contains(h.match())) return false;
+        for (String v : ignoredValues) if (secret.length() >= 8 && v.contains(secret)) return false;
+        for (Pattern p : allow) if (p.matcher(secret).find()) return false;
+        return true;
     }
 
     @Override
     public List<Finding> scan(CharSequence text) {
-        List<Finding> out = new ArrayList<>();
-        RULES.forEach((id, pattern) -> {
-            if (disabledRules.contains(id)) return;
-            Matcher m = pattern.matcher(text);
-            while (m.find()) {
-                if (ignoredValues.contains(m.group())) continue;
-                String s = m.group();
-                out.add(new Finding(id, s.substring(0, Math.min(4, s.length())) + "…", m.start(), 1, "", ""));
-            }
-        });
-        return out;
+        return findings(text.toString());
     }
 
     @Override
     public List<Finding> scan(byte[] bytes) {
-        return scan(new String(bytes, StandardCharsets.UTF_8));
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        List<Finding> found = findings(text);
+        if (text.length() == bytes.length || found.isEmpty()) return found;
+        return toByteOffsets(text, found, 0);
+    }
+
+    /** Re-expresses char offsets as UTF-8 byte offsets, plus {@code base}. */
+    static List<Finding> toByteOffsets(String text, List<Finding> found, long base) {
+        List<Finding> out = new ArrayList<>(found.size());
+        int charPos = 0;
+        long bytePos = 0;
+        for (Finding f : found) { // sorted by offset
+            int target = (int) f.offset();
+            if (target < charPos) {
+                charPos = 0;
+                bytePos = 0;
+            }
+            bytePos += Utf8.length(text, charPos, target);
+            charPos = target;
+            out.add(new Finding(f.ruleId(), f.excerpt(), base + bytePos, f.line(), f.path(), f.via()));
+        }
+        return out;
     }
 
     @Override
     public BodyVerdict scanBody(byte[] body, String contentType, String contentEncoding) {
-        if (contentEncoding != null && !contentEncoding.isBlank() && !contentEncoding.equalsIgnoreCase("identity")) {
-            return new BodyVerdict.Unscannable("content-encoding " + contentEncoding + " not supported");
-        }
-        List<Finding> f = scan(body);
-        return f.isEmpty() ? new BodyVerdict.Clean() : new BodyVerdict.Secrets(f);
+        return new BodyScanner(this).scan(body, contentType, contentEncoding);
     }
 
     @Override
     public StreamScan stream() {
-        StringBuilder all = new StringBuilder();
-        return new StreamScan() {
-            @Override
-            public List<Finding> update(byte[] chunk, int offset, int length) {
-                all.append(new String(chunk, offset, length, StandardCharsets.UTF_8));
-                return List.of();
-            }
-
-            @Override
-            public List<Finding> finish() {
-                return scan(all);
-            }
-        };
+        return new StreamScanner(this);
     }
 
     @Override
     public SecretScanner without(Set<String> ruleIds) {
-        Set<String> d = new HashSet<>(disabledRules);
-        d.addAll(ruleIds);
-        return new DlpEngine(d, ignoredValues);
+        boolean[] d = disabled.clone();
+        for (CompiledRule r : matcher.rules()) if (ruleIds.contains(r.rule().id())) d[r.index()] = true;
+        return new DlpEngine(matcher, allow, d, ignoredValues);
     }
 
     @Override
     public SecretScanner ignoringValues(Set<String> values) {
         Set<String> v = new HashSet<>(ignoredValues);
-        v.addAll(values);
-        return new DlpEngine(disabledRules, v);
+        for (String s : values) if (s != null && !s.isEmpty()) v.add(s);
+        return new DlpEngine(matcher, allow, disabled, v);
+    }
+
+    @Override
+    public String describe() {
+        long enabled = matcher.rules().stream().filter(r -> !disabled[r.index()]).count();
+        return enabled + " rules, " + prefilterName() + " prefilter + RE2J";
     }
 }

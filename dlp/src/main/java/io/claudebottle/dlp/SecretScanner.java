@@ -14,6 +14,24 @@ public interface SecretScanner {
         return DlpEngine.defaultEngine();
     }
 
+    /**
+     * The built-in rules plus {@code extra} (e.g. a manifest's {@code dlp.rules}), dropping any
+     * finding whose secret matches one of {@code allowRegexes} (RE2 syntax).
+     *
+     * @throws IllegalArgumentException naming the rule or pattern that is invalid
+     */
+    static SecretScanner withRules(List<Rule> extra, List<String> allowRegexes) {
+        if (extra.isEmpty() && allowRegexes.isEmpty()) return defaults();
+        List<Rule> all = new java.util.ArrayList<>(RuleFile.builtIn());
+        all.addAll(extra);
+        return DlpEngine.create(all, allowRegexes, MatchPath.best());
+    }
+
+    /** Exactly {@code rules}, with the given allow-list, on the given match path (tests, benchmarks). */
+    static SecretScanner create(List<Rule> rules, List<String> allowRegexes, MatchPath path) {
+        return DlpEngine.create(rules, allowRegexes, path);
+    }
+
     /** Scans text, including encoded layers (base64, hex, URL-encoding...) found inside it. */
     List<Finding> scan(CharSequence text);
 
@@ -34,4 +52,9 @@ public interface SecretScanner {
 
     /** This scanner ignoring exact occurrences of these values (e.g. a token the proxy itself injects). */
     SecretScanner ignoringValues(Set<String> values);
+
+    /** One line for logs: rule count and match path. */
+    default String describe() {
+        return getClass().getSimpleName();
+    }
 }

@@ -1,0 +1,218 @@
+package io.claudebottle.dlp;
+
+import com.gliwka.hyperscan.jni.hs_compile_error_t;
+import com.gliwka.hyperscan.jni.hs_database_t;
+import com.gliwka.hyperscan.jni.hs_scratch_t;
+import com.gliwka.hyperscan.jni.match_event_handler;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static com.gliwka.hyperscan.jni.hyperscan.HS_FLAG_PREFILTER;
+import static com.gliwka.hyperscan.jni.hyperscan.HS_MODE_BLOCK;
+import static com.gliwka.hyperscan.jni.hyperscan.HS_SCAN_TERMINATED;
+import static com.gliwka.hyperscan.jni.hyperscan.HS_SUCCESS;
+import static com.gliwka.hyperscan.jni.hyperscan.hs_alloc_scratch;
+import static com.gliwka.hyperscan.jni.hyperscan.hs_compile_multi;
+import static com.gliwka.hyperscan.jni.hyperscan.hs_free_compile_error;
+import static com.gliwka.hyperscan.jni.hyperscan.hs_scan;
+import static com.gliwka.hyperscan.jni.hyperscan.hs_valid_platform;
+
+/**
+ * The fast prefilter: every rule compiled into one Hyperscan block-mode database in PREFILTER mode
+ * (a superset of the RE2 semantics, end offsets only, so rules that Hyperscan cannot compile with
+ * start-of-match still compile). Text is handed over as one byte per char (chars above 0xFF become
+ * '?'), so byte offsets are char offsets. Rules Hyperscan rejects anyway fall back to keywords.
+ */
+final class HyperscanPrefilter implements Prefilter {
+    private static final int KEEP_BUFFER_BYTES = 4 << 20;
+    /**
+     * A prefilter match is reported at every end offset, so hostile text (a keyword repeated a
+     * million times) can raise a storm of callbacks, each crossing JNI. Past this many, the scan
+     * stops and the keyword prefilter covers the rest of the text.
+     */
+    static final int MAX_CALLBACKS = 20_000;
+
+    private final hs_database_t database;
+    private final KeywordPrefilter leftovers;
+    private final KeywordPrefilter keywords;
+    private final Map<String, String> rejected;
+    /**
+     * Scratch space is per concurrent scan, not per thread: a pool, so that short-lived (virtual)
+     * threads do not each leave native scratch behind.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<ThreadState> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private HyperscanPrefilter(hs_database_t database, KeywordPrefilter leftovers, KeywordPrefilter keywords,
+                               Map<String, String> rejected) {
+        this.database = database;
+        this.leftovers = leftovers;
+        this.keywords = keywords;
+        this.rejected = rejected;
+    }
+
+    /** Why the native library is unusable here, or null when it works. */
+    static String unavailableReason() {
+        return Native.REASON;
+    }
+
+    private static final class Native {
+        static final String REASON = probe();
+
+        private static String probe() {
+            try {
+                return hs_valid_platform() == HS_SUCCESS ? null : "this CPU lacks the instructions Hyperscan needs (SSSE3)";
+            } catch (Throwable t) {
+                return "the Hyperscan native library did not load: " + t;
+            }
+        }
+    }
+
+    static HyperscanPrefilter compile(List<CompiledRule> rules) {
+        if (Native.REASON != null) throw new IllegalStateException(Native.REASON);
+        List<CompiledRule> pending = new ArrayList<>(rules);
+        Map<String, String> rejected = new TreeMap<>();
+        while (true) {
+            if (pending.isEmpty()) {
+                return new HyperscanPrefilter(null, new KeywordPrefilter(rejectedRules(rules, rejected)), new KeywordPrefilter(rules), rejected);
+            }
+            int n = pending.size();
+            try (PointerPointer<BytePointer> expressions = new PointerPointer<>(n);
+                 IntPointer flags = new IntPointer(n);
+                 IntPointer ids = new IntPointer(n);
+                 PointerPointer<hs_database_t> db = new PointerPointer<>(1);
+                 PointerPointer<hs_compile_error_t> error = new PointerPointer<>(1)) {
+                List<BytePointer> keep = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    BytePointer p = new BytePointer(pending.get(i).rule().regex(), StandardCharsets.UTF_8);
+                    keep.add(p);
+                    expressions.put(i, p);
+                    flags.put(i, HS_FLAG_PREFILTER);
+                    ids.put(i, pending.get(i).index());
+                }
+                int rc = hs_compile_multi(expressions, flags, ids, n, HS_MODE_BLOCK, null, db, error);
+                if (rc == HS_SUCCESS) {
+                    keep.forEach(Pointer::close);
+                    return new HyperscanPrefilter(db.get(hs_database_t.class), new KeywordPrefilter(rejectedRules(rules, rejected)),
+                            new KeywordPrefilter(rules), rejected);
+                }
+                hs_compile_error_t err = error.get(hs_compile_error_t.class);
+                int bad = err.expression();
+                String message = err.message().getString();
+                hs_free_compile_error(err);
+                keep.forEach(Pointer::close);
+                if (bad < 0 || bad >= n) throw new IllegalStateException("Hyperscan could not compile the rule set: " + message);
+                rejected.put(pending.get(bad).rule().id(), message);
+                pending.remove(bad);
+            }
+        }
+    }
+
+    private static List<CompiledRule> rejectedRules(List<CompiledRule> rules, Map<String, String> rejected) {
+        return rules.stream().filter(r -> rejected.containsKey(r.rule().id())).toList();
+    }
+
+    /** Rules that Hyperscan refused, with its reason; they are prefiltered by keyword instead. */
+    Map<String, String> rejected() {
+        return rejected;
+    }
+
+    @Override
+    public void scan(String text, Sink sink) {
+        scan(text, null, sink);
+    }
+
+    @Override
+    public void scan(String text, byte[] ascii, Sink sink) {
+        if (database != null && !text.isEmpty()) {
+            byte[] bytes = ascii != null ? ascii : text.getBytes(StandardCharsets.ISO_8859_1);
+            if (bytes.length != text.length()) bytes = oneBytePerChar(text); // surrogate pairs became one '?'
+            ThreadState state = idle.poll();
+            if (state == null) state = new ThreadState(database);
+            int stoppedAt;
+            try {
+                stoppedAt = state.run(bytes, sink);
+            } finally {
+                idle.offer(state);
+            }
+            if (stoppedAt >= 0) {
+                keywords.scan(text, stoppedAt, sink);
+                return;
+            }
+        }
+        if (!leftovers.isEmpty()) leftovers.scan(text, 0, sink);
+    }
+
+    private static byte[] oneBytePerChar(String text) {
+        byte[] b = new byte[text.length()];
+        for (int i = 0; i < b.length; i++) {
+            char c = text.charAt(i);
+            b[i] = c <= 0xFF ? (byte) c : (byte) '?';
+        }
+        return b;
+    }
+
+    @Override
+    public String name() {
+        return "hyperscan";
+    }
+
+    /** Scratch space, input buffer and callback for one scan at a time (Hyperscan scratch is not shareable). */
+    private static final class ThreadState {
+        private final hs_scratch_t scratch = new hs_scratch_t();
+        private final Handler handler = new Handler();
+        private final hs_database_t database;
+        private BytePointer buffer;
+
+        ThreadState(hs_database_t database) {
+            this.database = database;
+            int rc = hs_alloc_scratch(database, scratch);
+            if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan could not allocate scratch space (error " + rc + ")");
+        }
+
+        /** Returns -1 when the scan completed, else the offset from which it was abandoned. */
+        int run(byte[] bytes, Sink sink) {
+            if (buffer == null || buffer.capacity() < bytes.length) {
+                if (buffer != null) buffer.close();
+                buffer = new BytePointer(Math.max(bytes.length, 64 * 1024));
+            }
+            buffer.position(0).put(bytes, 0, bytes.length);
+            handler.sink = sink;
+            handler.calls = 0;
+            handler.lastEnd = 0;
+            try {
+                int rc = hs_scan(database, buffer, bytes.length, 0, scratch, handler, null);
+                if (rc == HS_SCAN_TERMINATED) return Math.max(0, handler.lastEnd - RuleMatcher.MAX_MATCH);
+                if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan scan failed (error " + rc + ")");
+                return -1;
+            } finally {
+                handler.sink = null;
+                if (buffer.capacity() > KEEP_BUFFER_BYTES) {
+                    buffer.close();
+                    buffer = null;
+                }
+            }
+        }
+    }
+
+    private static final class Handler extends match_event_handler {
+        Sink sink;
+        int calls;
+        int lastEnd;
+
+        @Override
+        public int call(int id, long from, long to, int flags, Pointer context) {
+            int last = (int) to - 1;
+            sink.hit(id, last, last);
+            lastEnd = last;
+            return ++calls > MAX_CALLBACKS ? 1 : 0;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.claudebottle.dlp;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The pure-Java prefilter: finds every case-insensitive occurrence of every rule keyword in one
+ * pass, indexed by the keyword's first two characters. A match contains its keyword, so its last
+ * character lies within {@link RuleMatcher#MAX_MATCH} characters after the keyword. Rules without
+ * keywords are reported on every line.
+ */
+final class KeywordPrefilter implements Prefilter {
+    private final char[][][] keywordsByPair = new char[128 * 128][][];
+    private final int[][][] rulesByPair = new int[128 * 128][][];
+    private final boolean[] firstChar = new boolean[128];
+    private final int[] everyLineRules;
+
+    KeywordPrefilter(List<CompiledRule> rules) {
+        List<List<String>> kws = new ArrayList<>();
+        List<List<int[]>> owners = new ArrayList<>();
+        for (int i = 0; i < 128 * 128; i++) {
+            kws.add(null);
+            owners.add(null);
+        }
+        List<Integer> always = new ArrayList<>();
+        for (CompiledRule r : rules) {
+            List<String> keywords = r.rule().keywords();
+            if (keywords.isEmpty() || keywords.stream().anyMatch(k -> k.charAt(0) >= 128 || k.charAt(1) >= 128)) {
+                always.add(r.index());
+                continue;
+            }
+            for (String k : keywords) {
+                int pair = k.charAt(0) * 128 + k.charAt(1);
+                if (kws.get(pair) == null) {
+                    kws.set(pair, new ArrayList<>());
+                    owners.set(pair, new ArrayList<>());
+                }
+                int at = kws.get(pair).indexOf(k);
+                if (at < 0) {
+                    kws.get(pair).add(k);
+                    owners.get(pair).add(new int[] {r.index()});
+                } else {
+                    int[] old = owners.get(pair).get(at);
+                    int[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+                    grown[old.length] = r.index();
+                    owners.get(pair).set(at, grown);
+                }
+                firstChar[k.charAt(0)] = true;
+                if (Character.isLetter(k.charAt(0))) firstChar[Character.toUpperCase(k.charAt(0))] = true;
+            }
+        }
+        for (int p = 0; p < 128 * 128; p++) {
+            if (kws.get(p) == null) continue;
+            keywordsByPair[p] = kws.get(p).stream().map(String::toCharArray).toArray(char[][]::new);
+            rulesByPair[p] = owners.get(p).toArray(int[][]::new);
+        }
+        everyLineRules = always.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** True when no rule needs this prefilter (e.g. Hyperscan compiled every rule). */
+    boolean isEmpty() {
+        for (char[][] k : keywordsByPair) if (k != null) return false;
+        return everyLineRules.length == 0;
+    }
+
+    @Override
+    public void scan(String text, Sink sink) {
+        scan(text, 0, sink);
+    }
+
+    /** Scans from {@code start} on (the Hyperscan path hands over here after a callback storm). */
+    void scan(String text, int start, Sink sink) {
+        int n = text.length();
+        if (everyLineRules.length > 0 && n > 0) {
+            LineIndex lines = LineIndex.of(text);
+            for (int line = lines.lineOf(start), last = lines.lineOf(n - 1); line <= last; line++) {
+                int from = lines.lineStart(line);
+                int to = Math.max(from, lines.lineEnd(line) - 1);
+                for (int rule : everyLineRules) sink.hit(rule, from, to);
+            }
+        }
+        boolean[] first = firstChar;
+        for (int i = start; i < n - 1; i++) {
+            char c = text.charAt(i);
+            if (c >= 128 || !first[c]) continue;
+            char d = text.charAt(i + 1);
+            if (d >= 128) continue;
+            int pair = lower(c) * 128 + lower(d);
+            char[][] candidates = keywordsByPair[pair];
+            if (candidates == null) continue;
+            for (int k = 0; k < candidates.length; k++) {
+                char[] kw = candidates[k];
+                if (i + kw.length > n || !matchesAt(text, i, kw)) continue;
+                int to = Math.min(n - 1, i + RuleMatcher.MAX_MATCH - 1);
+                for (int rule : rulesByPair[pair][k]) sink.hit(rule, i, to);
+            }
+        }
+    }
+
+    private static boolean matchesAt(String text, int at, char[] kw) {
+        for (int j = 2; j < kw.length; j++) {
+            char c = text.charAt(at + j);
+            if (c >= 128 || lower(c) != kw[j]) return false;
+        }
+        return true;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
+    @Override
+    public String name() {
+        return "pure-java";
+    }
+}

@@ -1,0 +1,93 @@
+package io.claudebottle.dlp;
+
+import java.text.Normalizer.Form;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Undoes character-level hiding before matching: drops zero-width, format, combining and control
+ * characters (except tab and newlines), folds look-alike letters (Cyrillic, Greek, dashes) to
+ * ASCII and applies NFKC (fullwidth and styled letters). Keeps a map back to original offsets.
+ */
+final class Normalizer {
+    private static final Map<Integer, String> HOMOGLYPHS = new HashMap<>();
+
+    static {
+        String[] pairs = {
+                // Cyrillic
+                "А", "A", "В", "B", "Е", "E", "К", "K", "М", "M", "Н", "H", "О", "O", "Р", "P", "С", "C", "Т", "T",
+                "Х", "X", "У", "Y", "а", "a", "е", "e", "о", "o", "р", "p", "с", "c", "у", "y", "х", "x", "і", "i",
+                "ј", "j", "ѕ", "s", "ԁ", "d", "ӏ", "l", "І", "I", "Ј", "J", "Ѕ", "S", "ԛ", "q", "ԝ", "w", "ɡ", "g",
+                // Greek
+                "Α", "A", "Β", "B", "Ε", "E", "Ζ", "Z", "Η", "H", "Ι", "I", "Κ", "K", "Μ", "M", "Ν", "N", "Ο", "O",
+                "Ρ", "P", "Τ", "T", "Υ", "Y", "Χ", "X", "ο", "o", "ν", "v", "ι", "i", "κ", "k", "ρ", "p", "υ", "u",
+                "α", "a", "τ", "t", "χ", "x",
+                // dashes, quotes and slashes that pass for ASCII
+                "‐", "-", "‑", "-", "‒", "-", "–", "-", "—", "-", "―", "-", "−", "-", "⁄", "/", "∕", "/",
+                "＿", "_", "ǀ", "l", "ı", "i"};
+        for (int i = 0; i < pairs.length; i += 2) HOMOGLYPHS.put(pairs[i].codePointAt(0), pairs[i + 1]);
+    }
+
+    /** Normalised text and, for each of its chars, the offset of the original char it came from. */
+    record Mapped(String text, int[] toOriginal) {}
+
+    private Normalizer() {}
+
+    /** True when the text has nothing to normalise (printable ASCII, tab, CR, LF). */
+    static boolean isPlain(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x7F || (c < 0x20 && c != '\n' && c != '\t' && c != '\r')) return false;
+        }
+        return true;
+    }
+
+    /** Returns null when {@link #isPlain} holds. */
+    static Mapped normalize(String s) {
+        if (isPlain(s)) return null;
+        StringBuilder out = new StringBuilder(s.length());
+        int[] map = new int[s.length() + 16];
+        int n = 0;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            int width = Character.charCount(cp);
+            String replacement = replacementFor(cp);
+            if (replacement != null) {
+                if (n + replacement.length() > map.length) map = Arrays.copyOf(map, Math.max(map.length * 2, n + replacement.length()));
+                for (int k = 0; k < replacement.length(); k++) {
+                    out.append(replacement.charAt(k));
+                    map[n++] = i;
+                }
+            }
+            i += width;
+        }
+        return new Mapped(out.toString(), Arrays.copyOf(map, n));
+    }
+
+    /** What a code point becomes: itself, an ASCII look-alike, its NFKC form, or null (dropped). */
+    private static String replacementFor(int cp) {
+        if (cp == '\n' || cp == '\t' || cp == '\r') return String.valueOf((char) cp);
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return null;
+        if (cp < 0x7F) return String.valueOf((char) cp);
+        int type = Character.getType(cp);
+        if (type == Character.FORMAT || type == Character.NON_SPACING_MARK || type == Character.ENCLOSING_MARK
+                || type == Character.CONTROL || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF)
+                || cp == 0x3164 || cp == 0x115F || cp == 0x1160 || cp == 0xFFA0 || cp == 0x034F) {
+            return null;
+        }
+        String glyph = HOMOGLYPHS.get(cp);
+        if (glyph != null) return glyph;
+        String folded = java.text.Normalizer.normalize(new String(Character.toChars(cp)), Form.NFKC);
+        if (folded.length() == 1 || folded.codePointCount(0, folded.length()) == 1) {
+            String again = HOMOGLYPHS.get(folded.codePointAt(0));
+            return again != null ? again : folded;
+        }
+        StringBuilder b = new StringBuilder();
+        folded.codePoints().forEach(c -> {
+            String r = c < 0x7F ? String.valueOf((char) c) : HOMOGLYPHS.getOrDefault(c, new String(Character.toChars(c)));
+            b.append(r);
+        });
+        return b.toString();
+    }
+}
