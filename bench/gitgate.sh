@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmark of the git-gate (not part of the test suite): the real git CLI pushes a 50 MB,
+# 1,000-commit history, then 1-commit pushes, to one loopback SSH upstream server, directly and
+# through the gate, and prints the times and ratios (targets: <= 1.5x direct; <= 300 ms over direct).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+command -v git >/dev/null && command -v ssh >/dev/null || { echo "gitgate.sh: needs git and ssh (openssh-client)" >&2; exit 2; }
+exec ./mvnw -B -q -Dbottle.target="${BOTTLE_TARGET:-target-bench}" -pl gitgate -am test \
+    -Dtest=GitGateBench -Dsurefire.failIfNoSpecifiedTests=false -Dbottle.bench=true "$@"

@@ -1,0 +1,147 @@
+package io.claudebottle.gitgate;
+
+import io.claudebottle.dlp.SecretScanner;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.Daemon;
+import org.eclipse.jgit.transport.DaemonClient;
+import org.eclipse.jgit.errors.RepositoryNotFoundException;
+import org.eclipse.jgit.transport.PacketLineOut;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The git-gate: a {@code git://} server with one mirror per upstream. A fetch refreshes the mirror
+ * from the upstream first and fails if it cannot (never stale data); a push is received into a
+ * scratch repository, scanned for secrets and forwarded to the upstream over SSH, and succeeds
+ * only for the refs the upstream accepted.
+ *
+ * <pre>{@code
+ * try (GitGate gate = GitGate.start(settings, SecretScanner.defaults(), events::add, MirrorProgress.NONE)) {
+ *     String agentConfig = InsteadOf.gitconfig("git://git-gate:" + gate.port(), settings.repos());
+ * }
+ * }</pre>
+ */
+public final class GitGate implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(GitGate.class.getName());
+
+    private final Daemon daemon;
+    private final Map<String, Mirror> mirrors;
+
+    private GitGate(Daemon daemon, Map<String, Mirror> mirrors) {
+        this.daemon = daemon;
+        this.mirrors = mirrors;
+    }
+
+    /**
+     * Opens (or creates) each mirror, brings it up to date with its upstream — the first clone of a
+     * large upstream reports to {@code progress} — and starts serving. An upstream that cannot be
+     * reached now is reported to {@code audit} and retried on every fetch; it does not stop the gate.
+     */
+    public static GitGate start(GitGateSettings settings, SecretScanner scanner, GitGateAudit audit,
+                                MirrorProgress progress) throws IOException {
+        Path stateDir = settings.stateDir().toAbsolutePath();
+        Files.createDirectories(stateDir);
+        Path scratchRoot = stateDir.resolve("scratch");
+        ScratchRepository.deleteAll(scratchRoot);
+        Map<String, Mirror> mirrors = new LinkedHashMap<>();
+        try {
+            for (GitGateRepo repo : settings.repos()) {
+                mirrors.put(repo.name(), new Mirror(repo, stateDir, progress));
+            }
+            for (Mirror mirror : mirrors.values()) {
+                try {
+                    mirror.refresh();
+                    audit.record(new GitGateEvent(mirror.name(), "mirror", "ok", "mirrored " + mirror.upstream().url(), Map.of()));
+                } catch (Mirror.UpstreamException e) {
+                    audit.record(new GitGateEvent(mirror.name(), "mirror", "error",
+                            "cannot mirror " + mirror.upstream().url() + ": " + e.getMessage() + " (fetches will fail until it is reachable)",
+                            Map.of()));
+                }
+            }
+            PushScanner pushScanner = new PushScanner(scanner);
+            Daemon daemon = new Daemon(new InetSocketAddress(settings.bind(), settings.port()));
+            daemon.getService("git-upload-pack").setOverridable(false);
+            daemon.getService("git-receive-pack").setEnabled(true);
+            daemon.getService("git-receive-pack").setOverridable(false);
+            daemon.setRepositoryResolver((DaemonClient client, String name) -> resolve(mirrors, name, client).repositoryForRequest());
+            daemon.setUploadPackFactory((client, db) -> new RefreshingUploadPack(mirrorOf(mirrors, db), audit));
+            daemon.setReceivePackFactory((client, db) -> {
+                Mirror mirror = mirrorOf(mirrors, db);
+                try {
+                    return new GatedReceivePack(ScratchRepository.create(scratchRoot, db), mirror, pushScanner, audit);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("git-gate: cannot create a scratch repository under " + scratchRoot, e);
+                }
+            });
+            daemon.start();
+            LOG.log(System.Logger.Level.INFO, "git-gate listening on " + daemon.getAddress() + " for " + mirrors.keySet());
+            return new GitGate(daemon, mirrors);
+        } catch (IOException | RuntimeException e) {
+            mirrors.values().forEach(Mirror::close);
+            throw e;
+        }
+    }
+
+    /** The bound port (useful when the settings asked for port 0). */
+    public int port() {
+        return daemon.getAddress().getPort();
+    }
+
+    public InetSocketAddress address() {
+        return daemon.getAddress();
+    }
+
+    @Override
+    public void close() {
+        try {
+            daemon.stopAndWait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        mirrors.values().forEach(Mirror::close);
+    }
+
+    /**
+     * Ends a git:// request with {@code ERR message}, which git prints as {@code fatal: remote error: message}.
+     * Written and flushed here because JGit's daemon drops an unflushed ERR line when it closes the socket.
+     */
+    static void refuse(OutputStream client, String message) throws IOException {
+        PacketLineOut out = new PacketLineOut(client);
+        out.writeString("ERR " + message.replace('\n', ' ') + "\n");
+        out.flush();
+    }
+
+    private static Mirror resolve(Map<String, Mirror> mirrors, String requested, DaemonClient client)
+            throws RepositoryNotFoundException {
+        String name = requested;
+        while (name.startsWith("/")) name = name.substring(1);
+        if (name.endsWith("/")) name = name.substring(0, name.length() - 1);
+        if (name.endsWith(".git")) name = name.substring(0, name.length() - 4);
+        Mirror mirror = mirrors.get(name);
+        if (mirror == null) {
+            String message = "git-gate: no repository '" + requested + "'; this bottle serves "
+                    + (mirrors.isEmpty() ? "none (no git: entries in the bottle manifest)" : String.join(", ", mirrors.keySet()));
+            try {
+                refuse(client.getOutputStream(), message);
+            } catch (IOException clientGone) {
+                // nothing left to tell
+            }
+            throw new RepositoryNotFoundException(message);
+        }
+        return mirror;
+    }
+
+    private static Mirror mirrorOf(Map<String, Mirror> mirrors, Repository db) {
+        for (Mirror mirror : mirrors.values()) {
+            if (mirror.repository() == db) return mirror;
+        }
+        throw new IllegalStateException("git-gate: repository " + db.getDirectory() + " is not a mirror");
+    }
+}

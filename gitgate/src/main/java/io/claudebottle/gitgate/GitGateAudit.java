@@ -1,0 +1,9 @@
+package io.claudebottle.gitgate;
+
+/** Receives every decision of the gate; must be thread-safe and must not block for long. */
+@FunctionalInterface
+public interface GitGateAudit {
+    GitGateAudit NONE = event -> { };
+
+    void record(GitGateEvent event);
+}
