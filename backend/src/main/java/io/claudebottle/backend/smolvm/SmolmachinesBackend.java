@@ -1,0 +1,327 @@
+package io.claudebottle.backend.smolvm;
+
+import io.claudebottle.backend.Backend;
+import io.claudebottle.backend.BottleInfo;
+import io.claudebottle.backend.BottleLaunch;
+import io.claudebottle.backend.RunningBottle;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The experimental smolmachines backend (macOS): the agent runs in a smolvm micro-VM, the sidecar
+ * bundle stays in Docker with its agent-facing ports published on the bottle's own loopback alias,
+ * and the VM's TSI egress allowlist is exactly that alias's {@code /32} — so the agent reaches its
+ * own sidecar and nothing else: not other bottles, not other host loopback services, not the
+ * internet.
+ *
+ * <p>A start: reserve an alias → start the sidecar bundle on the alias → pack the agent image
+ * (cached by image id) → {@code machine create} → patch the allowlist into smolvm's state DB
+ * ({@link SmolvmStateDb}) and read it back → {@code machine start} → point the sidecar's
+ * hostnames at the alias in {@code /etc/hosts} and copy the agent's files in.
+ * The VM is never started unless its allowlist reads back as exactly the alias's {@code /32}. On
+ * any failure, and when the {@link RunningBottle} is closed (Ctrl-C included), the machine is
+ * stopped and deleted, the sidecar removed and the alias released.
+ */
+public final class SmolmachinesBackend implements Backend {
+
+    public static final String NAME = "smolmachines";
+    /** egress proxy, cred-proxy, git-gate: what the agent talks to. The control port stays unpublished. */
+    public static final List<Integer> AGENT_FACING_PORTS = List.of(3128, 9099, 9418);
+    static final String AGENT_HOME = "/home/agent";
+    /** The names the Docker backend gives its sidecar on the bottle network; agent-side config uses them. */
+    static final List<String> SIDECAR_HOSTNAMES = List.of("pipelock", "egress", "cred-proxy", "git-gate", "supervise");
+
+    /** The sidecar bundle of a bottle, which stays in Docker. The Docker backend is to implement it. */
+    public interface SidecarBundle {
+        /**
+         * Starts the bottle's sidecar with its agent-facing ports published by exactly these
+         * {@code docker -p} specs (e.g. {@code 127.0.0.16:3128:3128}), and returns once it is healthy.
+         */
+        Running start(String bottleId, BottleLaunch launch, List<String> publishSpecs, Progress progress);
+
+        /** Removes the sidecar of a bottle whose launcher is gone; false if there was none. */
+        boolean remove(String bottleId);
+
+        /** A started sidecar bundle; closing it removes it. */
+        interface Running extends AutoCloseable {
+            /** The per-bottle CA certificate (PEM) the agent must trust. */
+            String caPem();
+
+            /** Runs a command in the sidecar; returns its stdout. */
+            String exec(List<String> command);
+
+            @Override
+            void close();
+        }
+    }
+
+    private final SmolvmCommands smolvm;
+    private final SmolvmStateDb stateDb;
+    private final LoopbackAliasPool aliases;
+    private final AgentImagePacker images;
+    private final SidecarBundle sidecars;
+    private final Consumer<String> notice;
+    private final SecureRandom random = new SecureRandom();
+
+    SmolmachinesBackend(SmolvmCommands smolvm, SmolvmStateDb stateDb, LoopbackAliasPool aliases,
+                        AgentImagePacker images, SidecarBundle sidecars, Consumer<String> notice) {
+        this.smolvm = smolvm;
+        this.stateDb = stateDb;
+        this.aliases = aliases;
+        this.images = images;
+        this.sidecars = sidecars;
+        this.notice = notice;
+    }
+
+    /**
+     * The backend for this host, keeping alias reservations under {@code stateDir} and packed agent
+     * images under {@code cacheDir}.
+     *
+     * @throws SmolvmException when the host is not macOS or {@code smolvm} is not on PATH
+     */
+    public static SmolmachinesBackend forThisHost(Path stateDir, Path cacheDir, SidecarBundle sidecars,
+                                                  Consumer<String> notice) {
+        HostPlatform platform = HostPlatform.current();
+        if (platform != HostPlatform.MACOS) {
+            throw new SmolvmException("the smolmachines backend is macOS-only (experimental): on " + platform
+                    + " the agent VM's egress allowlist could not be enforced. Use the default backend "
+                    + "(unset CLAUDE_BOTTLE_BACKEND, or pass `--backend docker`).");
+        }
+        ProcessRunner runner = ProcessRunner.inheritingEnvironment();
+        SmolvmCommands smolvm = new SmolvmCommands(runner);
+        smolvm.requireInstalled();
+        return new SmolmachinesBackend(smolvm, SmolvmStateDb.forThisHost(notice),
+                new LoopbackAliasPool(stateDir.resolve("loopback-aliases"),
+                        LoopbackInterface.forThisHost(platform, runner, notice), ProcessHandle.current()),
+                new AgentImagePacker(runner, smolvm, cacheDir), sidecars, notice);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public RunningBottle start(BottleLaunch launch, Progress progress) {
+        smolvm.requireInstalled();
+        String id = launch.agent() + "-" + HexFormat.of().formatHex(random.generateSeed(3));
+        SmolvmBottle bottle = new SmolvmBottle(id, launch.interactive());
+        try {
+            LoopbackAliasPool.Lease lease = aliases.reserve(id, this::evict);
+            bottle.lease = lease;
+            progress.step("bottle " + id + ": sidecar (Docker, published on loopback alias " + lease.alias() + ")");
+            bottle.sidecar = sidecars.start(id, launch,
+                    SmolvmCommands.publishSpecs(lease.alias(), AGENT_FACING_PORTS), progress);
+            Path smolmachine = images.smolmachineFor(launch.images().agent());
+
+            String machine = SmolvmCommands.machineName(id);
+            progress.step("bottle " + id + ": agent VM " + machine);
+            bottle.machine = machine;
+            Map<Path, String> skills = new LinkedHashMap<>();
+            launch.skills().forEach((name, dir) -> skills.put(dir.toAbsolutePath(), AGENT_HOME + "/.claude/skills/" + name));
+            smolvm.createMachine(machine, smolmachine, lease.cidr(), skills);
+            stateDb.forceAllowlist(machine, List.of(lease.cidr()));
+            requireAllowlist(machine, lease.cidr());
+            smolvm.startMachine(machine);
+
+            // The agent's config names the sidecar by the Docker backend's aliases (cred-proxy, git-gate, …):
+            // in the VM they all mean the bottle's loopback alias.
+            smolvm.appendFile(machine, "/etc/hosts",
+                    (lease.alias() + " " + String.join(" ", SIDECAR_HOSTNAMES) + "\n").getBytes(StandardCharsets.UTF_8));
+            Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
+            files.put(".bottle/ca.pem", bottle.sidecar.caPem());
+            files.forEach((path, content) ->
+                    smolvm.writeFile(machine, AGENT_HOME + "/" + path, content.getBytes(StandardCharsets.UTF_8)));
+            bottle.agentEnv = agentEnv(id, lease.alias(), launch.agentEnv());
+            bottle.agentCommand = launch.agentCommand();
+            notice.accept("bottle " + id + ": agent VM " + machine + " up, egress limited to " + lease.cidr());
+            return bottle;
+        } catch (RuntimeException e) {
+            bottle.teardown(e);
+            bottle.forgetShutdownHook();
+            throw e;
+        }
+    }
+
+    /** What the agent needs to find its sidecar on the alias, then the launch's own env. */
+    static Map<String, String> agentEnv(String bottleId, String alias, Map<String, String> launchEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        String proxy = "http://" + alias + ":" + AGENT_FACING_PORTS.getFirst();
+        env.put("HTTPS_PROXY", proxy);
+        env.put("HTTP_PROXY", proxy);
+        env.put("https_proxy", proxy);
+        env.put("http_proxy", proxy);
+        // Claude Code sends even an http:// ANTHROPIC_BASE_URL through HTTPS_PROXY unless told otherwise.
+        String noProxy = String.join(",", SIDECAR_HOSTNAMES) + "," + alias + ",localhost,127.0.0.1";
+        env.put("NO_PROXY", noProxy);
+        env.put("no_proxy", noProxy);
+        env.put("NODE_EXTRA_CA_CERTS", AGENT_HOME + "/.bottle/ca.pem");
+        env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+        env.put("BOTTLE_ID", bottleId);
+        env.put("BOTTLE_SIDECAR_HOST", alias);
+        env.putAll(launchEnv);
+        return env;
+    }
+
+    /** Fail closed: a VM whose allowlist is not exactly its alias's /32 is never started. */
+    private void requireAllowlist(String machine, String cidr) {
+        Optional<List<String>> actual = stateDb.allowedCidrs(machine);
+        if (!actual.equals(Optional.of(List.of(cidr)))) {
+            throw new SmolvmException("smolvm machine '" + machine + "' would start with egress allowlist "
+                    + actual.map(Object::toString).orElse("null (unrestricted)") + " instead of [" + cidr + "] in "
+                    + stateDb.dbFile() + "; refusing to start it. Is this smolvm version supported (0.8)?");
+        }
+    }
+
+    @Override
+    public List<BottleInfo> list() {
+        return aliases.reservations().stream()
+                .map(r -> new BottleInfo(r.bottleId(), agentOf(r.bottleId()), "?", r.reservedAt(), "smolvm",
+                        r.live(), r.live() ? "running on " + r.alias() : "launcher gone (" + r.alias() + ")"))
+                .toList();
+    }
+
+    @Override
+    public boolean stop(String bottleId) {
+        boolean hadSidecar = removeMachineAndSidecar(bottleId);
+        return aliases.release(bottleId) || hadSidecar;
+    }
+
+    @Override
+    public List<BottleInfo> leftovers() {
+        return list().stream().filter(b -> !b.launcherAlive()).toList();
+    }
+
+    @Override
+    public List<String> gc() {
+        return aliases.reclaimStale(this::evict).stream().map(LoopbackAliasPool.Reservation::bottleId).toList();
+    }
+
+    /**
+     * Removes what a dead launcher left on its alias before anyone else gets the alias: its VM may
+     * still run and is allowed to reach that alias, so it must be gone first.
+     */
+    private void evict(LoopbackAliasPool.Reservation stale) {
+        removeMachineAndSidecar(stale.bottleId());
+    }
+
+    private boolean removeMachineAndSidecar(String bottleId) {
+        String machine = SmolvmCommands.machineName(bottleId);
+        smolvm.runQuietly(SmolvmCommands.stop(machine));
+        smolvm.deleteIfPresent(machine);
+        return sidecars.remove(bottleId);
+    }
+
+    @Override
+    public void close() {
+        // nothing held between bottles
+    }
+
+    private static String agentOf(String bottleId) {
+        int dash = bottleId.lastIndexOf('-');
+        return dash > 0 ? bottleId.substring(0, dash) : bottleId;
+    }
+
+    /** One started bottle; closing it (or JVM shutdown) undoes every step, each regardless of the others. */
+    private final class SmolvmBottle implements RunningBottle {
+        private final String id;
+        private final boolean interactive;
+        private final Thread shutdownHook;
+        private boolean tornDown;
+        volatile LoopbackAliasPool.Lease lease;
+        volatile SidecarBundle.Running sidecar;
+        volatile String machine;
+        volatile Map<String, String> agentEnv = Map.of();
+        volatile List<String> agentCommand = List.of();
+
+        SmolvmBottle(String id, boolean interactive) {
+            this.id = id;
+            this.interactive = interactive;
+            this.shutdownHook = Thread.ofPlatform().name("bottle-teardown-" + id).unstarted(() -> teardown(null));
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        }
+
+        @Override
+        public String bottleId() {
+            return id;
+        }
+
+        @Override
+        public String runtime() {
+            return "smolvm";
+        }
+
+        @Override
+        public AgentResult runAgent(Duration timeout) {
+            if (interactive) {
+                return new AgentResult(smolvm.attach(machine, agentEnv, agentCommand), "", "");
+            }
+            ProcessRunner.Result r = smolvm.execCaptured(machine, agentEnv, agentCommand, timeout);
+            return new AgentResult(r.exitCode(), r.stdout(), r.stderr());
+        }
+
+        @Override
+        public String sidecarExec(List<String> command) {
+            return sidecar.exec(command);
+        }
+
+        @Override
+        public void close() {
+            teardown(null);
+            forgetShutdownHook();
+        }
+
+        void forgetShutdownHook() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
+        }
+
+        synchronized void teardown(RuntimeException failure) {
+            if (tornDown) {
+                return;
+            }
+            tornDown = true;
+            if (lease != null && !lease.held()) {
+                return; // `bottle stop` from another launcher has already removed everything
+            }
+            boolean machineGone = machine == null || attempt(failure, () -> {
+                smolvm.runQuietly(SmolvmCommands.stop(machine));
+                smolvm.deleteIfPresent(machine);
+            });
+            if (sidecar != null) {
+                attempt(failure, sidecar::close);
+            }
+            if (lease != null && machineGone) {
+                // Kept otherwise: once this launcher is gone the reservation is stale, and `bottle gc`
+                // deletes the machine it names before freeing the alias.
+                attempt(failure, lease::close);
+            }
+        }
+
+        private boolean attempt(RuntimeException failure, Runnable step) {
+            try {
+                step.run();
+                return true;
+            } catch (RuntimeException e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else {
+                    notice.accept("bottle " + id + ": teardown step failed: " + e.getMessage() + " (`bottle gc` retries it)");
+                }
+                return false;
+            }
+        }
+    }
+}
