@@ -216,6 +216,9 @@ public final class NamespaceSandbox {
                     Files.write(target, file.getValue());
                 }
                 Files.writeString(dir.resolve(LAUNCHER), launcherId(ProcessHandle.current()));
+                if (spec.etcHosts() != null) {
+                    Files.writeString(dir.resolve(SandboxLayout.ETC_HOSTS), spec.etcHosts(), StandardCharsets.UTF_8);
+                }
                 Files.createDirectory(dir.resolve("root"));
                 Files.createFile(dir.resolve("empty"),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--")));

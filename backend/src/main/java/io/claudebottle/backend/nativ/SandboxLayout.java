@@ -17,6 +17,9 @@ final class SandboxLayout {
     static final List<String> PROC_READ_ONLY = List.of("sys", "sysrq-trigger", "irq", "bus", "fs", "mtrr", "pressure",
             "acpi", "scsi", "driver", "tty", "sysvipc", "asound");
 
+    /** File name of the staged {@code /etc/hosts} in the stage directory. */
+    static final String ETC_HOSTS = "etc-hosts";
+
     private static final List<String> ROOT_LINKS = List.of("bin", "sbin", "lib", "lib32", "lib64", "libx32");
 
     private SandboxLayout() {
@@ -28,6 +31,10 @@ final class SandboxLayout {
         ops.add(new MountOp.ReadOnlyBind(Path.of("/etc"), "/etc"));
         masks.directories().forEach(dir -> ops.add(new MountOp.HiddenDirectory(dir.toString())));
         masks.files().forEach(file -> ops.add(new MountOp.HiddenFile(emptyFile, file.toString())));
+        if (spec.etcHosts() != null) {
+            // staged next to the empty file by the launcher
+            ops.add(new MountOp.ReadOnlyBind(emptyFile.resolveSibling(ETC_HOSTS), "/etc/hosts"));
+        }
         for (String name : ROOT_LINKS) {
             Path host = Path.of("/", name);
             try {

@@ -19,13 +19,22 @@ import java.util.Map;
  * @param env          extra environment; the launcher's own environment never reaches the sandbox
  * @param homeFiles    files to create in the private home: path relative to {@code home} → content
  * @param homeReadOnly host files or directories bound read-only into the home: relative path → host path
+ * @param etcHosts     content of the sandbox's {@code /etc/hosts} (read-only), or null for the host's
  */
 public record SandboxSpec(List<String> command, Path workDir, String home, Map<String, String> env,
-                          Map<String, byte[]> homeFiles, Map<String, Path> homeReadOnly) {
+                          Map<String, byte[]> homeFiles, Map<String, Path> homeReadOnly, String etcHosts) {
 
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin";
 
+    public SandboxSpec(List<String> command, Path workDir, String home, Map<String, String> env,
+                       Map<String, byte[]> homeFiles, Map<String, Path> homeReadOnly) {
+        this(command, workDir, home, env, homeFiles, homeReadOnly, null);
+    }
+
     public SandboxSpec {
+        if (etcHosts != null && etcHosts.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("etcHosts: must not contain NUL");
+        }
         command = List.copyOf(command);
         if (command.isEmpty()) {
             throw new IllegalArgumentException("command: must name a program to run in the sandbox");
@@ -64,19 +73,24 @@ public record SandboxSpec(List<String> command, Path workDir, String home, Map<S
     public SandboxSpec withEnv(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(env);
         more.put(name, value);
-        return new SandboxSpec(command, workDir, home, more, homeFiles, homeReadOnly);
+        return new SandboxSpec(command, workDir, home, more, homeFiles, homeReadOnly, etcHosts);
     }
 
     public SandboxSpec withHomeFile(String relative, byte[] content) {
         Map<String, byte[]> more = new LinkedHashMap<>(homeFiles);
         more.put(relative, content.clone());
-        return new SandboxSpec(command, workDir, home, env, more, homeReadOnly);
+        return new SandboxSpec(command, workDir, home, env, more, homeReadOnly, etcHosts);
     }
 
     public SandboxSpec withHomeReadOnly(String relative, Path hostPath) {
         Map<String, Path> more = new LinkedHashMap<>(homeReadOnly);
         more.put(relative, hostPath);
-        return new SandboxSpec(command, workDir, home, env, homeFiles, more);
+        return new SandboxSpec(command, workDir, home, env, homeFiles, more, etcHosts);
+    }
+
+    /** The same sandbox with {@code content} as its read-only {@code /etc/hosts}. */
+    public SandboxSpec withEtcHosts(String content) {
+        return new SandboxSpec(command, workDir, home, env, homeFiles, homeReadOnly, content);
     }
 
     /** The complete environment of the agent command. */

@@ -1,0 +1,79 @@
+package io.claudebottle.backend;
+
+import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.smolvm.SmolmachinesBackend;
+import io.claudebottle.backend.smolvm.SmolvmException;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Picks the backend a command runs on: {@code --backend <name>} if given, else the
+ * {@code CLAUDE_BOTTLE_BACKEND} environment variable, else {@code docker}.
+ */
+public final class Backends {
+
+    public static final String ENV = "CLAUDE_BOTTLE_BACKEND";
+    public static final String DEFAULT = "docker";
+    public static final List<String> NAMES = List.of(DEFAULT, SmolmachinesBackend.NAME);
+
+    private Backends() {
+    }
+
+    /** The backend named by {@code option} (may be null), {@code CLAUDE_BOTTLE_BACKEND} or the default. */
+    public static Backend select(String option) {
+        return open(resolveName(option, System.getenv()), line -> System.err.println("bottle: " + line));
+    }
+
+    /**
+     * The backend name to use.
+     *
+     * @throws BackendException naming the known backends when the name is unknown
+     */
+    public static String resolveName(String option, Map<String, String> env) {
+        String name = option != null && !option.isBlank() ? option.strip() : env.getOrDefault(ENV, "").strip();
+        if (name.isEmpty()) {
+            return DEFAULT;
+        }
+        if (!NAMES.contains(name)) {
+            throw new BackendException("unknown backend '" + name + "'" + (option == null || option.isBlank() ? " in " + ENV : "")
+                    + "; the backends are " + String.join(", ", NAMES));
+        }
+        return name;
+    }
+
+    static Backend open(String name, Consumer<String> notice) {
+        if (name.equals(SmolmachinesBackend.NAME)) {
+            Path home = bottleHome();
+            return SmolmachinesBackend.forThisHost(home.resolve("run").resolve(SmolmachinesBackend.NAME),
+                    home.resolve("cache").resolve(SmolmachinesBackend.NAME), NO_DOCKER_SIDECAR_YET, notice);
+        }
+        return DockerBackend.open();
+    }
+
+    private static Path bottleHome() {
+        String home = System.getenv("CLAUDE_BOTTLE_HOME");
+        return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".claude-bottle");
+    }
+
+    /**
+     * The smolmachines backend runs the sidecar bundle in Docker, published on the bottle's
+     * loopback alias; the Docker backend does not offer that on its own yet, so a start fails
+     * (before any VM is created) saying so.
+     */
+    private static final SmolmachinesBackend.SidecarBundle NO_DOCKER_SIDECAR_YET = new SmolmachinesBackend.SidecarBundle() {
+        @Override
+        public Running start(String bottleId, BottleLaunch launch, List<String> publishSpecs, Backend.Progress progress) {
+            throw new SmolvmException("the smolmachines backend cannot start the sidecar bundle yet: the Docker backend "
+                    + "does not start a sidecar alone with its ports published on " + publishSpecs
+                    + " (SmolmachinesBackend.SidecarBundle). Use `--backend docker` for now.");
+        }
+
+        @Override
+        public boolean remove(String bottleId) {
+            return false;
+        }
+    };
+}

@@ -1,0 +1,433 @@
+package io.claudebottle.backend.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Network;
+import io.claudebottle.backend.Backend;
+import io.claudebottle.backend.BackendException;
+import io.claudebottle.backend.BottleInfo;
+import io.claudebottle.backend.BottleLaunch;
+import io.claudebottle.backend.RunningBottle;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Docker backend. Per bottle: an {@code --internal} network whose bridge has a predictable name
+ * and an {@code INPUT} drop rule (the host is unreachable from it), an egress network, a sidecar on
+ * both (aliases {@code pipelock egress cred-proxy git-gate supervise} on the internal one) and an
+ * agent on the internal network only. Everything carries the bottle id label.
+ */
+public final class DockerBackend implements Backend {
+
+    static final int EGRESS_PORT = 3128;
+    static final int CRED_PROXY_PORT = 9099;
+    static final int GIT_GATE_PORT = 9418;
+    static final int SUPERVISE_PORT = 9100;
+    static final List<String> SIDECAR_ALIASES = List.of("pipelock", "egress", "cred-proxy", "git-gate", "supervise");
+    static final String AGENT_HOME = "/home/agent";
+    private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(60);
+
+    private final DockerClient docker;
+    private final HostFirewall firewall = new HostFirewall();
+    private final SecureRandom random = new SecureRandom();
+    private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    public DockerBackend(DockerClient docker) {
+        this.docker = docker;
+    }
+
+    /** Opens the local Docker engine. */
+    public static DockerBackend open() {
+        return new DockerBackend(DockerConnection.open());
+    }
+
+    public DockerClient client() {
+        return docker;
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    /** The runtime a launch would use: {@code runsc} when registered, unless {@code requested} says otherwise. */
+    public String runtimeFor(java.util.Optional<String> requested) {
+        return RuntimeDetector.choose(docker, requested);
+    }
+
+    @Override
+    public RunningBottle start(BottleLaunch launch, Progress progress) {
+        String runtime = RuntimeDetector.choose(docker, launch.runtime());
+        String suffix = HexFormat.of().formatHex(random.generateSeed(3));
+        String id = launch.agent() + "-" + suffix;
+        Names names = new Names(id, "cb" + suffix + "i", "cb" + suffix + "e");
+        DockerBottle bottle = new DockerBottle(docker, firewall, id, runtime, names, launch.interactive());
+        try {
+            progress.step("bottle " + id + ": networks (internal bridge " + names.internalBridge() + ", runtime " + runtime + ")");
+            createNetwork(names.internal(), names.internalBridge(), true, launch, id, runtime, "internal");
+            firewall.isolate(names.internalBridge(), id);
+            createNetwork(names.egress(), names.egressBridge(), false, launch, id, runtime, "egress");
+
+            progress.step("bottle " + id + ": sidecar");
+            String sidecar = createSidecar(launch, id, runtime, names);
+            docker.connectToNetworkCmd().withNetworkId(names.internal()).withContainerId(sidecar)
+                    .withContainerNetwork(new ContainerNetwork().withAliases(SIDECAR_ALIASES)).exec();
+            docker.startContainerCmd(sidecar).exec();
+            String supervise = sidecarAddress(sidecar, names.egress());
+            waitHealthy(supervise, sidecar, id);
+            String caPem = get(supervise, "/ca.pem");
+
+            progress.step("bottle " + id + ": agent");
+            createAgent(launch, id, runtime, names, caPem);
+            return bottle;
+        } catch (RuntimeException e) {
+            bottle.close();
+            throw e;
+        }
+    }
+
+    private void createNetwork(String name, String bridge, boolean internal, BottleLaunch launch, String id,
+                               String runtime, String role) {
+        docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(internal).withCheckDuplicate(true)
+                .withOptions(Map.of("com.docker.network.bridge.name", bridge,
+                        // no container-to-container traffic on the egress bridge except the sidecar's own
+                        "com.docker.network.bridge.enable_icc", internal ? "true" : "false"))
+                .withLabels(Labels.of(id, role, launch.agent(), launch.bottle(), runtime)).exec();
+    }
+
+    private String createSidecar(BottleLaunch launch, String id, String runtime, Names names) {
+        ObjectNode config = sidecarConfig(launch, id);
+        List<Bind> binds = new ArrayList<>();
+        JsonNode repos = config.path("gitGate").path("repos");
+        for (int i = 0; i < repos.size(); i++) {
+            if (repos.get(i) instanceof ObjectNode repo && repo.hasNonNull("identityFile")) {
+                // The key stays a host file, mounted read-only; the sidecar runs as the launching user so
+                // that a 0600 key is readable.
+                String inside = "/run/bottle-keys/" + i;
+                binds.add(Bind.parse(Path.of(repo.get("identityFile").asString()).toAbsolutePath() + ":" + inside + ":ro"));
+                repo.put("identityFile", inside);
+            }
+        }
+        Map<String, String> files = new LinkedHashMap<>(launch.sidecarFiles());
+        files.put("config.json", config.toPrettyString());
+        List<String> env = new ArrayList<>();
+        env.add("BOTTLE_FILES=" + Tarball.base64(files));
+        env.add("HOME=/tmp"); // the launching user's uid has no home in the image; native-library caches go here
+        // Tokens go to the sidecar's environment only: through the Engine API (never an argv), so they
+        // are visible to `docker inspect` of the sidecar (root-equivalent users) and nowhere in the agent.
+        launch.secrets().forEach((k, v) -> env.add(k + "=" + v));
+        String user = Users.uid() + ":" + Users.gid();
+        String tmpfsOwner = "uid=" + Users.uid() + ",gid=" + Users.gid();
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode(names.egress())
+                .withRuntime(runtime)
+                .withInit(true)
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of("/run/bottle", "rw,noexec,nosuid,nodev,size=64m,mode=0700," + tmpfsOwner,
+                        "/var/lib/bottle", "rw,noexec,nosuid,nodev,size=1g,mode=0700," + tmpfsOwner,
+                        // exec: Netty's tcnative and Hyperscan unpack their native libraries here
+                        "/tmp", "rw,exec,nosuid,nodev,size=256m,mode=1777"))
+                .withPidsLimit(512L)
+                .withMemory(768L << 20)
+                .withBinds(binds)
+                .withExtraHosts(launch.sidecarHosts().entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
+                        .toArray(String[]::new));
+        return docker.createContainerCmd(launch.images().sidecar())
+                .withName(names.sidecar())
+                .withHostName("sidecar")
+                .withUser(user)
+                .withEnv(env)
+                .withLabels(Labels.of(id, "sidecar", launch.agent(), launch.bottle(), runtime))
+                .withHostConfig(host)
+                .exec().getId();
+    }
+
+    ObjectNode sidecarConfig(BottleLaunch launch, String id) {
+        ObjectNode config = launch.sidecarConfig().deepCopy();
+        config.put("bottle", id);
+        config.put("bind", "0.0.0.0");
+        config.put("auditLog", DockerBottle.AUDIT_LOG);
+        config.put("caCertFile", "/run/bottle/ca.pem");
+        config.putObject("supervise").put("port", SUPERVISE_PORT);
+        section(config, "egress").put("port", EGRESS_PORT);
+        if (config.has("credProxy")) {
+            section(config, "credProxy").put("port", CRED_PROXY_PORT);
+        }
+        if (config.has("gitGate")) {
+            section(config, "gitGate").put("port", GIT_GATE_PORT).put("stateDir", "/var/lib/bottle/git");
+        }
+        return config;
+    }
+
+    private static ObjectNode section(ObjectNode config, String name) {
+        return config.get(name) instanceof ObjectNode o ? o : config.putObject(name);
+    }
+
+    private void createAgent(BottleLaunch launch, String id, String runtime, Names names, String caPem) {
+        Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
+        files.put(".bottle/ca.pem", caPem);
+        Map<String, String> env = new LinkedHashMap<>();
+        String proxy = "http://egress:" + EGRESS_PORT;
+        env.put("HTTPS_PROXY", proxy);
+        env.put("HTTP_PROXY", proxy);
+        env.put("https_proxy", proxy);
+        env.put("http_proxy", proxy);
+        // Claude Code sends even an http:// ANTHROPIC_BASE_URL through HTTPS_PROXY unless told otherwise.
+        String noProxy = String.join(",", SIDECAR_ALIASES) + ",localhost,127.0.0.1";
+        env.put("NO_PROXY", noProxy);
+        env.put("no_proxy", noProxy);
+        env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+        env.put("BOTTLE_ID", id);
+        env.putAll(launch.agentEnv());
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        envList.add("BOTTLE_FILES=" + Tarball.base64(files));
+        List<Bind> binds = new ArrayList<>();
+        launch.skills().forEach((name, dir) ->
+                binds.add(Bind.parse(dir.toAbsolutePath() + ":" + AGENT_HOME + "/.claude/skills/" + name + ":ro")));
+        HostConfig host = HostConfig.newHostConfig()
+                .withNetworkMode(names.internal())
+                .withRuntime(runtime)
+                .withInit(true)
+                // Docker's embedded resolver still answers the sidecar aliases; anything else would be
+                // forwarded to 127.0.0.1 inside the agent's own namespace, where nothing listens.
+                .withDns("127.0.0.1")
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of(AGENT_HOME, "rw,exec,nosuid,nodev,size=2g,uid=1000,gid=1000,mode=0700",
+                        "/workspace", "rw,exec,nosuid,nodev,size=4g,uid=1000,gid=1000,mode=0755",
+                        "/tmp", "rw,exec,nosuid,nodev,size=1g,mode=1777"))
+                .withPidsLimit(1024L)
+                .withMemory(4096L << 20)
+                .withBinds(binds);
+        var create = docker.createContainerCmd(launch.images().agent())
+                .withName(names.agent())
+                .withHostName(launch.agent())
+                .withUser("1000:1000")
+                .withEnv(envList)
+                .withCmd(launch.agentCommand())
+                .withLabels(Labels.of(id, "agent", launch.agent(), launch.bottle(), runtime))
+                .withHostConfig(host);
+        if (launch.interactive()) {
+            create.withTty(true).withStdinOpen(true).withStdInOnce(true)
+                    .withAttachStdin(true).withAttachStdout(true).withAttachStderr(true);
+        }
+        create.exec();
+    }
+
+    private String sidecarAddress(String sidecar, String egressNetwork) {
+        var networks = docker.inspectContainerCmd(sidecar).exec().getNetworkSettings().getNetworks();
+        ContainerNetwork net = networks.get(egressNetwork);
+        if (net == null || net.getIpAddress() == null || net.getIpAddress().isEmpty()) {
+            throw new BackendException("the sidecar has no address on " + egressNetwork);
+        }
+        return "http://" + net.getIpAddress() + ":" + SUPERVISE_PORT;
+    }
+
+    private void waitHealthy(String supervise, String sidecar, String id) {
+        Instant deadline = Instant.now().plus(HEALTH_TIMEOUT);
+        String last = "no answer";
+        while (Instant.now().isBefore(deadline)) {
+            var state = docker.inspectContainerCmd(sidecar).exec().getState();
+            if (!Boolean.TRUE.equals(state.getRunning())) {
+                throw new BackendException("the sidecar of " + id + " exited (code " + state.getExitCodeLong()
+                        + ") before it was healthy; its log:\n" + DockerBottle.logs(docker, sidecar, 40));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(supervise + "/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = "HTTP " + r.statusCode() + " " + r.body();
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendException("interrupted while waiting for the sidecar of " + id, e);
+            }
+            sleep(50);
+        }
+        throw new BackendException("the sidecar of " + id + " was not healthy within " + HEALTH_TIMEOUT.toSeconds()
+                + " s (" + last + "); its log:\n" + DockerBottle.logs(docker, sidecar, 40));
+    }
+
+    private String get(String base, String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new BackendException("sidecar " + base + path + " answered HTTP " + r.statusCode());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new BackendException("cannot read " + base + path + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted", e);
+        }
+    }
+
+    @Override
+    public List<BottleInfo> list() {
+        Map<String, BottleInfo> bottles = new LinkedHashMap<>();
+        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(Labels.BOTTLE_ID)).exec()) {
+            Map<String, String> l = c.getLabels();
+            String id = l.get(Labels.BOTTLE_ID);
+            BottleInfo existing = bottles.get(id);
+            String state = existing == null ? c.getState() : existing.state();
+            if ("agent".equals(l.get(Labels.ROLE))) {
+                state = c.getState();
+            }
+            bottles.put(id, info(id, l, state));
+        }
+        for (Network n : docker.listNetworksCmd().withFilter("label", List.of(Labels.BOTTLE_ID)).exec()) {
+            bottles.putIfAbsent(n.getLabels().get(Labels.BOTTLE_ID), info(n.getLabels().get(Labels.BOTTLE_ID),
+                    n.getLabels(), "network only"));
+        }
+        return List.copyOf(bottles.values());
+    }
+
+    private static BottleInfo info(String id, Map<String, String> l, String state) {
+        Instant created = Instant.ofEpochSecond(Long.parseLong(l.getOrDefault(Labels.CREATED, "0")));
+        return new BottleInfo(id, l.getOrDefault(Labels.AGENT, "?"), l.getOrDefault(Labels.BOTTLE, "?"), created,
+                l.getOrDefault(Labels.RUNTIME, "?"), Labels.Launcher.alive(l.get(Labels.LAUNCHER)), state);
+    }
+
+    @Override
+    public boolean stop(String bottleId) {
+        return DockerBottle.teardown(docker, firewall, bottleId);
+    }
+
+    @Override
+    public List<BottleInfo> leftovers() {
+        List<BottleInfo> dead = new ArrayList<>(list().stream().filter(b -> !b.launcherAlive()).toList());
+        Set<String> known = new LinkedHashSet<>();
+        list().forEach(b -> known.add(b.bottleId()));
+        for (String id : firewall.taggedBottles()) {
+            if (!known.contains(id)) {
+                dead.add(new BottleInfo(id, "?", "?", Instant.EPOCH, "?", false, "firewall rule only"));
+            }
+        }
+        return dead;
+    }
+
+    @Override
+    public List<String> gc() {
+        List<String> removed = new ArrayList<>();
+        for (BottleInfo b : leftovers()) {
+            DockerBottle.teardown(docker, firewall, b.bottleId());
+            removed.add(b.bottleId());
+        }
+        return removed;
+    }
+
+    /** The sidecar container of a bottle, for {@code bottle audit}. */
+    public String sidecarContainer(String bottleId) {
+        for (Container c : docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(Labels.BOTTLE_ID, bottleId, Labels.ROLE, "sidecar")).exec()) {
+            return c.getId();
+        }
+        throw new BackendException("no bottle '" + bottleId + "' is running; `bottle ps` lists the running ones");
+    }
+
+    /**
+     * Number of denied requests in a running bottle's audit log so far (lines whose decision is a
+     * denial), or empty when the bottle's sidecar is not running.
+     */
+    public java.util.Optional<Long> denials(String bottleId) {
+        try {
+            String count = DockerBottle.exec(docker, sidecarContainer(bottleId), List.of("sh", "-c",
+                    "grep -c -i -E '\"(decision|verdict|action)\" *: *\"(deny|denied|block|blocked|reject|rejected)\"' "
+                            + DockerBottle.AUDIT_LOG + " 2>/dev/null || true"));
+            return java.util.Optional.of(count.isBlank() ? 0L : Long.parseLong(count.strip()));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Streams the bottle's audit log (JSON lines) to {@code sink}; with {@code follow}, until the bottle ends. */
+    public void audit(String bottleId, boolean follow, java.util.function.Consumer<String> sink) {
+        String sidecar = sidecarContainer(bottleId);
+        List<String> command = follow ? List.of("tail", "-n", "+1", "-F", DockerBottle.AUDIT_LOG)
+                : List.of("sh", "-c", "cat " + DockerBottle.AUDIT_LOG + " 2>/dev/null || true");
+        String execId = docker.execCreateCmd(sidecar).withCmd(command.toArray(String[]::new))
+                .withAttachStdout(true).withAttachStderr(false).exec().getId();
+        var lines = new StringBuilder();
+        try {
+            docker.execStartCmd(execId).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                @Override
+                public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                    lines.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                    for (int nl; (nl = lines.indexOf("\n")) >= 0; ) {
+                        sink.accept(lines.substring(0, nl));
+                        lines.delete(0, nl + 1);
+                    }
+                }
+            }).awaitCompletion();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!lines.isEmpty()) {
+            sink.accept(lines.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        DockerConnection.closeQuietly(docker);
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted", e);
+        }
+    }
+
+    /** Names of one bottle's objects; bridge names fit the kernel's 15-character limit. */
+    record Names(String id, String internalBridge, String egressBridge) {
+        String internal() {
+            return id + "-internal";
+        }
+
+        String egress() {
+            return id + "-egress";
+        }
+
+        String sidecar() {
+            return id + "-sidecar";
+        }
+
+        String agent() {
+            return id + "-agent";
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package io.claudebottle.cli;
+
+import io.claudebottle.backend.BackendException;
+import io.claudebottle.backend.BottleInfo;
+import io.claudebottle.backend.RunningBottle;
+import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.docker.ImageBuilder;
+import io.claudebottle.backend.docker.SidecarApp;
+import io.claudebottle.manifest.BottlePolicy;
+import io.claudebottle.manifest.Manifests;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.BufferedReader;
+import java.io.FileReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code bottle start <agent>}: preflight, images, bottle up, the terminal attached to claude, teardown. */
+@Command(name = "start",
+        description = {"Start an agent in a new bottle and attach this terminal to claude; the bottle is",
+                "removed when claude exits (also on Ctrl-C or SIGTERM)."})
+final class StartCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Parameters(paramLabel = "<agent>", description = "The agent's name (see `bottle list`).")
+    String agent;
+
+    @CommandLine.Option(names = {"-y", "--yes"}, description = "Skip the y/N preflight.")
+    boolean yes;
+
+    @CommandLine.Option(names = "--runtime", paramLabel = "<runc|runsc>",
+            description = "OCI runtime (default: runsc when Docker has gVisor registered, else runc).")
+    String runtime;
+
+    @CommandLine.Option(names = "--offline", description = "Never install Claude Code from npm while building images.")
+    boolean offline;
+
+    @CommandLine.Option(names = "--command", paramLabel = "<cmd>", hidden = true,
+            description = "Run this shell command instead of claude (tests, benchmarks).")
+    String command;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Manifests manifests = ManifestSession.load();
+        Optional<BottlePolicy> policy = manifests.policy(agent);
+        if (policy.isEmpty()) {
+            ManifestSession.print(manifests.errors(), err);
+            err.println("bottle: no valid agent '" + agent + "'"
+                    + manifests.suggestAgent(agent).map(s -> " (did you mean '" + s + "'?)").orElse("")
+                    + "; `bottle list` shows the agents, `bottle validate` what is wrong");
+            return 2;
+        }
+        ManifestSession.print(manifests.warnings(), err);
+        LaunchPlan plan;
+        try {
+            plan = LaunchPlan.of(policy.get(), ManifestSession.environment(), Path.of(System.getProperty("user.home")),
+                    command == null ? List.of() : List.of("bash", "-c", command));
+        } catch (IllegalArgumentException e) {
+            err.println("bottle: " + e.getMessage());
+            return 2;
+        }
+        if (!plan.missingSkills().isEmpty()) {
+            err.println("bottle: skills not found: " + String.join(", ", plan.missingSkills()));
+            return 2;
+        }
+        try (DockerBackend backend = DockerBackend.open()) {
+            List<BottleInfo> leftovers = backend.leftovers();
+            if (!leftovers.isEmpty()) {
+                err.println("bottle: warning: " + leftovers.size() + " bottle(s) left behind by a killed launcher ("
+                        + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
+            }
+            String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
+            Preflight.print(plan, chosenRuntime, out);
+            if (!yes && !confirm(out)) {
+                err.println("bottle: not started");
+                return 1;
+            }
+            var images = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), offline)
+                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+            err.flush();
+            try (RunningBottle bottle = backend.start(plan.toLaunch(images, Optional.of(chosenRuntime), true),
+                    m -> err.println("bottle: " + m))) {
+                err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
+                err.flush();
+                int code = bottle.runAgent(Duration.ofDays(365)).exitCode();
+                err.println("bottle: " + bottle.bottleId() + ": agent exited (" + code + "); removing the bottle");
+                return code;
+            }
+        } catch (BackendException e) {
+            err.println("bottle: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static boolean confirm(PrintWriter out) {
+        out.print("Start this bottle? [y/N] ");
+        out.flush();
+        try (BufferedReader tty = new BufferedReader(new FileReader("/dev/tty"))) {
+            String answer = tty.readLine();
+            return answer != null && (answer.strip().equalsIgnoreCase("y") || answer.strip().equalsIgnoreCase("yes"));
+        } catch (IOException e) {
+            out.println();
+            return false;
+        }
+    }
+}
