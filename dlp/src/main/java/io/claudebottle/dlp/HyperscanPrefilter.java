@@ -168,6 +168,7 @@ final class HyperscanPrefilter implements Prefilter {
     private static final class ThreadState {
         private final hs_scratch_t scratch = new hs_scratch_t();
         private final Handler handler = new Handler();
+        private final IntPointer context = new IntPointer(1); // its address identifies this state
         private final hs_database_t database;
         private BytePointer buffer;
 
@@ -175,6 +176,7 @@ final class HyperscanPrefilter implements Prefilter {
             this.database = database;
             int rc = hs_alloc_scratch(database, scratch);
             if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan could not allocate scratch space (error " + rc + ")");
+            HANDLERS.put(context.address(), handler);
         }
 
         /** Returns -1 when the scan completed, else the offset from which it was abandoned. */
@@ -188,7 +190,7 @@ final class HyperscanPrefilter implements Prefilter {
             handler.calls = 0;
             handler.lastEnd = 0;
             try {
-                int rc = hs_scan(database, buffer, bytes.length, 0, scratch, handler, null);
+                int rc = hs_scan(database, buffer, bytes.length, 0, scratch, DISPATCH, context);
                 if (rc == HS_SCAN_TERMINATED) return Math.max(0, handler.lastEnd - RuleMatcher.MAX_MATCH);
                 if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan scan failed (error " + rc + ")");
                 return -1;
@@ -202,13 +204,27 @@ final class HyperscanPrefilter implements Prefilter {
         }
     }
 
-    private static final class Handler extends match_event_handler {
+    /*
+     * JavaCPP backs each match_event_handler instance with one of a small, fixed number of native
+     * trampolines; allocating one per scan state crashed the JVM (SIGSEGV in allocate()) once many
+     * scans ran at once. So there is exactly one callback, and the scan state is found from the
+     * context pointer's address, which works whatever thread the upcall arrives on.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Long, Handler> HANDLERS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final match_event_handler DISPATCH = new match_event_handler() {
+        @Override
+        public int call(int id, long from, long to, int flags, Pointer context) {
+            Handler handler = HANDLERS.get(context.address());
+            return handler == null ? 1 : handler.hit(id, to);
+        }
+    };
+
+    private static final class Handler {
         Sink sink;
         int calls;
         int lastEnd;
 
-        @Override
-        public int call(int id, long from, long to, int flags, Pointer context) {
+        int hit(int id, long to) {
             int last = (int) to - 1;
             sink.hit(id, last, last);
             lastEnd = last;
