@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Benchmark of the egress proxy against Squid (not part of the test suite). In one run, through our
+# proxy (`bottle sidecar`, TLS interception + DLP) and through Squid (Debian squid-openssl, same
+# allowlist, ssl_bump) to the same loopback HTTPS origin, it prints:
+#   - requests/s for small GETs over keep-alive (RPS_CONNS connections, default 64);
+#   - p50/p99 latency added to a small keep-alive GET (one connection, vs. direct to the origin);
+#   - MB/s of a 100 MB upload (DLP on for ours);
+#   - the proxy's peak RSS while RSS_CONNS (default 200) connections are busy.
+# Targets: >= 2x Squid's requests/s, p50 added <= 1 ms, >= 200 MB/s upload, RSS <= 128 MB.
+# Installs squid-openssl when missing (needs root). All traffic stays on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+source scripts/env.sh
+require_jdk25
+JAVA="$JAVA_HOME/bin/java"
+export BOTTLE_TARGET="${BOTTLE_TARGET:-target-bench}"
+secs="${SECONDS_PER_RUN:-10}"
+rps_conns="${RPS_CONNS:-64}"
+rss_conns="${RSS_CONNS:-200}"
+upload_mb="${UPLOAD_MB:-100}"
+# The sidecar's JVM sizing in a bottle; the RSS target is measured with it.
+# JavaCPP (Hyperscan's binding) refuses native allocations once the process RSS passes 2x -Xmx
+# unless maxPhysicalBytes is lifted; with a small heap that would fail scans.
+sidecar_jvm="${SIDECAR_JVM_OPTS:--Xms32m -Xmx64m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=48m -Dorg.bytedeco.javacpp.maxPhysicalBytes=0}"
+
+say() { printf '\033[1mbench:\033[0m %s\n' "$*" >&2; }
+
+if ! command -v squid >/dev/null 2>&1 || ! squid -v 2>/dev/null | grep -q -- '--with-openssl'; then
+  [ "$(id -u)" -eq 0 ] || { say "squid-openssl is missing; run as root to install it"; exit 2; }
+  say "installing squid-openssl"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends squid-openssl >&2 \
+    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends squid-openssl >&2; }
+fi
+
+work="$(mktemp -d)"; chmod 755 "$work"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+say "making the origin's and Squid's certificates"
+(cd "$work"
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=bench origin CA" \
+   -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+   -keyout origin-ca.key -out origin-ca.pem 2>/dev/null
+ openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+   -keyout origin.key -out origin.csr 2>/dev/null
+ printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > origin.ext
+ openssl x509 -req -in origin.csr -CA origin-ca.pem -CAkey origin-ca.key -CAcreateserial -days 2 \
+   -extfile origin.ext -out origin.pem 2>/dev/null
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=bench squid CA" \
+   -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+   -keyout squid-ca.key -out squid-ca.pem 2>/dev/null)
+
+bench_cp() { ls cli/"$BOTTLE_TARGET"/lib/*.jar | tr '\n' ':'; }
+bench() { "$JAVA" -Xmx1g -cp "$(bench_cp)" bench/egress/EgressBench.java "$@"; }
+val() { sed -n "s/^$1=//p"; }
+
+origin_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+say "building the CLI (its jars also run the bench's origin)"
+./bottle --version >/dev/null
+openssl pkcs8 -topk8 -nocrypt -in "$work/origin.key" -out "$work/origin.pk8"
+cat "$work/origin.pem" "$work/origin-ca.pem" > "$work/origin-chain.pem"
+"$JAVA" -cp "$(bench_cp)" bench/egress/EgressBench.java origin "$origin_port" "$work/origin-chain.pem" "$work/origin.pk8" \
+  > "$work/origin.out" 2>&1 & pids+=($!)
+target="localhost:$origin_port"
+for _ in $(seq 300); do grep -q 'origin=ready' "$work/origin.out" 2>/dev/null && break; sleep 0.2; done
+grep -q 'origin=ready' "$work/origin.out" || { cat "$work/origin.out" >&2; say "origin did not start"; exit 1; }
+
+say "starting our sidecar (bottle sidecar)"
+cat > "$work/sidecar.json" <<JSON
+{ "bottle": "bench", "bind": "127.0.0.1", "auditLog": "$work/audit.jsonl", "caCertFile": "$work/bottle-ca.pem",
+  "supervise": {"port": 0},
+  "egress": {"port": 0, "allowlist": ["localhost:$origin_port"], "allowAddresses": ["127.0.0.1", "::1"],
+             "extraTrustedCaFiles": ["$work/origin-ca.pem"]} }
+JSON
+MALLOC_ARENA_MAX=2 JAVA_TOOL_OPTIONS="$sidecar_jvm" ./bottle sidecar --config "$work/sidecar.json" > "$work/sidecar.out" 2> "$work/sidecar.err" & pids+=($!)
+sidecar_pid=$!
+for _ in $(seq 600); do grep -q '"ports"' "$work/sidecar.out" 2>/dev/null && break; sleep 0.2; done
+grep -q '"ports"' "$work/sidecar.out" || { cat "$work/sidecar.err" >&2; say "sidecar did not start"; exit 1; }
+ours="127.0.0.1:$(sed -n 's/.*"egress":\([0-9]*\).*/\1/p' "$work/sidecar.out")"
+# `bottle` execs java, so the launcher's pid is the JVM's.
+ours_pid="$sidecar_pid"
+
+say "starting Squid with ssl_bump"
+squid_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+certgen="$(ls /usr/lib/squid/security_file_certgen 2>/dev/null || command -v security_file_certgen)"
+mkdir -p "$work/squid"
+"$certgen" -c -s "$work/squid/ssl_db" -M 16MB >/dev/null
+cat > "$work/squid.conf" <<CONF
+http_port 127.0.0.1:$squid_port ssl-bump tls-cert=$work/squid-ca.pem tls-key=$work/squid-ca.key generate-host-certificates=on dynamic_cert_mem_cache_size=16MB
+sslcrtd_program $certgen -s $work/squid/ssl_db -M 16MB
+sslcrtd_children 4 startup=2 idle=1
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump bump all
+acl allowed dstdomain localhost
+acl bench_port port $origin_port
+http_access allow CONNECT allowed bench_port
+http_access allow allowed bench_port
+http_access deny all
+tls_outgoing_options cafile=$work/origin-ca.pem
+cache deny all
+cache_mem 8 MB
+access_log none
+cache_log $work/squid/cache.log
+pid_filename $work/squid/squid.pid
+coredump_dir $work/squid
+shutdown_lifetime 1 seconds
+workers 1
+CONF
+chown -R proxy:proxy "$work/squid" 2>/dev/null || true
+chmod 644 "$work"/*.pem "$work"/*.key
+squid -N -f "$work/squid.conf" > "$work/squid.out" 2>&1 & pids+=($!)
+squid_pid=$!
+for _ in $(seq 100); do bench rps "127.0.0.1:$squid_port" "$target" "$work/squid-ca.pem" 1 1 2>/dev/null | grep -q '^errors=0' && break; sleep 0.3; done
+
+run() { # run NAME PROXY CA [upload] -> prints key=value lines prefixed NAME_
+  local name=$1 proxy=$2 ca=$3 upload=${4:-upload}
+  say "$name: warm-up (8 connections, ${secs} s, not measured)"
+  bench rps "$proxy" "$target" "$ca" 8 "$secs" > /dev/null
+  say "$name: latency (1 connection)"
+  bench rps "$proxy" "$target" "$ca" 1 "$secs" | sed "s/^/${name}_lat_/"
+  say "$name: requests/s ($rps_conns connections)"
+  bench rps "$proxy" "$target" "$ca" "$rps_conns" "$secs" | sed "s/^/${name}_/"
+  if [ "$upload" = upload ]; then
+    say "$name: ${upload_mb} MB upload"
+    bench upload "$proxy" "$target" "$ca" "$upload_mb" | sed "s/^/${name}_/"
+  fi
+}
+
+peak_rss_mb() { # peak_rss_mb PID PROXY CA
+  local pid=$1 peak=0 rss
+  bench rps "$2" "$target" "$3" "$rss_conns" "$secs" > /dev/null & local load=$!
+  while kill -0 "$load" 2>/dev/null; do
+    rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
+    [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+    sleep 0.2
+  done
+  echo $((peak / 1024))
+}
+
+results="$work/results"
+run direct direct "$work/origin-ca.pem" no-upload > "$results"
+run ours "$ours" "$work/bottle-ca.pem" >> "$results"
+run squid "127.0.0.1:$squid_port" "$work/squid-ca.pem" >> "$results"
+say "RSS under $rss_conns busy connections"
+echo "ours_rss_mb=$(peak_rss_mb "$ours_pid" "$ours" "$work/bottle-ca.pem")" >> "$results"
+squid_rss=0
+for p in $(pgrep -f "squid.*$work/squid.conf" || true); do
+  r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); squid_rss=$((squid_rss + r))
+done
+echo "squid_idle_rss_mb=$((squid_rss / 1024))" >> "$results"
+echo "squid_rss_mb=$(peak_rss_mb "$squid_pid" "127.0.0.1:$squid_port" "$work/squid-ca.pem")" >> "$results"
+
+get() { sed -n "s/^$1=//p" "$results" | head -1; }
+awk_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+
+echo
+printf '%-34s %12s %12s %12s %10s\n' "" direct bottle squid "bottle/squid"
+printf '%-34s %12s %12s %12s %10s\n' "requests/s ($rps_conns conns, keep-alive)" "$(get direct_rps)" "$(get ours_rps)" "$(get squid_rps)" "$(awk_ratio "$(get ours_rps)" "$(get squid_rps)")"
+printf '%-34s %12s %12s %12s %10s\n' "p50 latency ms (1 conn)" "$(get direct_lat_p50_ms)" "$(get ours_lat_p50_ms)" "$(get squid_lat_p50_ms)" ""
+printf '%-34s %12s %12s %12s %10s\n' "p99 latency ms (1 conn)" "$(get direct_lat_p99_ms)" "$(get ours_lat_p99_ms)" "$(get squid_lat_p99_ms)" ""
+printf '%-34s %12s %12s %12s %10s\n' "p50 added ms" "" "$(added "$(get ours_lat_p50_ms)" "$(get direct_lat_p50_ms)")" "$(added "$(get squid_lat_p50_ms)" "$(get direct_lat_p50_ms)")" ""
+printf '%-34s %12s %12s %12s %10s\n' "p99 added ms" "" "$(added "$(get ours_lat_p99_ms)" "$(get direct_lat_p99_ms)")" "$(added "$(get squid_lat_p99_ms)" "$(get direct_lat_p99_ms)")" ""
+printf '%-34s %12s %12s %12s %10s\n' "upload MB/s (${upload_mb} MB; DLP: ours)" "" "$(get ours_upload_mbps)" "$(get squid_upload_mbps)" "$(awk_ratio "$(get ours_upload_mbps)" "$(get squid_upload_mbps)")"
+printf '%-34s %12s %12s %12s %10s\n' "peak RSS MB ($rss_conns busy conns)" "" "$(get ours_rss_mb)" "$(get squid_rss_mb)" ""
+printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_errors)" "$(get ours_errors)" "$(get squid_errors)"
+echo
+echo "targets: requests/s >= 2x squid; p50 added <= 1 ms; upload >= 200 MB/s; RSS <= 128 MB"
+echo "(sidecar: MALLOC_ARENA_MAX=2, JVM $sidecar_jvm; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); squid RSS is its main process, plus its certgen helpers idle: $(get squid_idle_rss_mb) MB total)"

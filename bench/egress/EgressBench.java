@@ -1,0 +1,209 @@
+// Load generator and HTTPS origin for bench/egress.sh. JDK only, run as a source file:
+//   java -cp NETTY EgressBench.java origin PORT CERT.pem KEY.pem   (NETTY: the CLI's lib/*.jar)
+//   java EgressBench.java rps    PROXY|direct TARGET CA.pem CONNECTIONS SECONDS
+//   java EgressBench.java upload PROXY|direct TARGET CA.pem MEGABYTES
+// PROXY is host:port of an HTTP proxy (CONNECT is used); TARGET is host:port of the origin.
+// Output: key=value lines for the script to read.
+
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+public class EgressBench {
+    public static void main(String[] a) throws Exception {
+        switch (a[0]) {
+            case "origin" -> origin(Integer.parseInt(a[1]), a[2], a[3]);
+            case "rps" -> rps(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5]));
+            case "upload" -> upload(a[1], a[2], a[3], Integer.parseInt(a[4]));
+            default -> throw new IllegalArgumentException("unknown mode " + a[0]);
+        }
+    }
+
+    /** A Netty HTTPS origin (OpenSSL, TCP_NODELAY): "ok N" for every request, N = body bytes read. */
+    static void origin(int port, String certPem, String keyPem) throws Exception {
+        io.netty.handler.ssl.SslContext tls = io.netty.handler.ssl.SslContextBuilder
+                .forServer(new java.io.File(certPem), new java.io.File(keyPem)).build();
+        var group = new io.netty.channel.MultiThreadIoEventLoopGroup(2, io.netty.channel.nio.NioIoHandler.newFactory());
+        new io.netty.bootstrap.ServerBootstrap().group(group)
+                .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                .option(io.netty.channel.ChannelOption.SO_BACKLOG, 1024)
+                .childOption(io.netty.channel.ChannelOption.TCP_NODELAY, true)
+                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
+                        ch.pipeline().addLast(tls.newHandler(ch.alloc()), new io.netty.handler.codec.http.HttpServerCodec(),
+                                new io.netty.channel.SimpleChannelInboundHandler<io.netty.handler.codec.http.HttpObject>() {
+                                    long n;
+
+                                    @Override
+                                    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpObject msg) {
+                                        if (msg instanceof io.netty.handler.codec.http.HttpRequest) n = 0;
+                                        if (msg instanceof io.netty.handler.codec.http.HttpContent c) n += c.content().readableBytes();
+                                        if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+                                            byte[] body = ("ok " + n).getBytes(StandardCharsets.US_ASCII);
+                                            var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+                                                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                                                    io.netty.handler.codec.http.HttpResponseStatus.OK,
+                                                    io.netty.buffer.Unpooled.wrappedBuffer(body));
+                                            r.headers().set("Content-Type", "text/plain").setInt("Content-Length", body.length);
+                                            ctx.writeAndFlush(r);
+                                        }
+                                    }
+                                });
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", port)).sync();
+        System.out.println("origin=ready");
+        Thread.currentThread().join();
+    }
+
+    static SSLContext trusting(String caPem) throws Exception {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        int i = 0;
+        try (InputStream in = new FileInputStream(caPem)) {
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    /** A TLS connection to TARGET, through PROXY's CONNECT unless PROXY is "direct". */
+    static SSLSocket open(String proxy, String target, SSLContext tls) throws IOException {
+        String host = target.substring(0, target.lastIndexOf(':'));
+        int port = Integer.parseInt(target.substring(target.lastIndexOf(':') + 1));
+        Socket raw;
+        if (proxy.equals("direct")) {
+            raw = new Socket(host, port);
+        } else {
+            raw = new Socket(proxy.substring(0, proxy.lastIndexOf(':')), Integer.parseInt(proxy.substring(proxy.lastIndexOf(':') + 1)));
+            raw.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            Response r = Response.read(raw.getInputStream());
+            if (r.status != 200) throw new IOException("CONNECT " + target + " via " + proxy + ": " + r.status + " " + r.body);
+        }
+        raw.setTcpNoDelay(true);
+        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(raw, host, port, true);
+        var p = s.getSSLParameters();
+        p.setEndpointIdentificationAlgorithm("HTTPS");
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        s.setSSLParameters(p);
+        s.startHandshake();
+        return s;
+    }
+
+    record Response(int status, String body) {
+        static Response read(InputStream in) throws IOException {
+            String status = line(in);
+            if (status == null) throw new IOException("connection closed");
+            int len = 0;
+            for (String l = line(in); l != null && !l.isEmpty(); l = line(in)) {
+                if (l.regionMatches(true, 0, "content-length:", 0, 15)) len = Integer.parseInt(l.substring(15).trim());
+            }
+            byte[] b = in.readNBytes(len);
+            return new Response(Integer.parseInt(status.split(" ")[1]), new String(b, StandardCharsets.US_ASCII));
+        }
+
+        static String line(InputStream in) throws IOException {
+            ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+            int c;
+            while ((c = in.read()) >= 0 && c != '\n') if (c != '\r') b.write(c);
+            return c < 0 && b.size() == 0 ? null : b.toString(StandardCharsets.US_ASCII);
+        }
+    }
+
+    static void rps(String proxy, String target, String ca, int connections, int seconds) throws Exception {
+        SSLContext tls = trusting(ca);
+        byte[] req = ("GET /small HTTP/1.1\r\nHost: " + target + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        AtomicBoolean stop = new AtomicBoolean();
+        List<long[]> perThread = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        long[] errors = new long[1];
+        for (int i = 0; i < connections; i++) {
+            long[] lat = new long[200_000];
+            perThread.add(lat);
+            threads.add(Thread.ofVirtual().start(() -> {
+                int n = 0;
+                try (SSLSocket s = open(proxy, target, tls)) {
+                    InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+                    OutputStream out = s.getOutputStream();
+                    while (!stop.get() && n < lat.length - 1) {
+                        long t0 = System.nanoTime();
+                        out.write(req);
+                        out.flush();
+                        if (Response.read(in).status != 200) throw new IOException("status");
+                        lat[++n] = System.nanoTime() - t0;
+                    }
+                } catch (IOException e) {
+                    synchronized (errors) { errors[0]++; }
+                }
+                lat[0] = n;
+            }));
+        }
+        Thread.sleep(1000L); // warm-up: connections established, JITs busy
+        long start = System.nanoTime();
+        long before = 0;
+        for (long[] l : perThread) before += countDone(l);
+        Thread.sleep(seconds * 1000L);
+        long after = 0;
+        for (long[] l : perThread) after += countDone(l);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        stop.set(true);
+        for (Thread t : threads) t.join();
+        List<Long> all = new ArrayList<>();
+        for (long[] l : perThread) for (int i = 1; i <= l[0]; i++) all.add(l[i]);
+        long[] sorted = all.stream().mapToLong(Long::longValue).sorted().toArray();
+        System.out.printf("rps=%.0f%n", (after - before) / elapsed);
+        System.out.printf("p50_ms=%.3f%n", sorted.length == 0 ? -1 : sorted[sorted.length / 2] / 1e6);
+        System.out.printf("p99_ms=%.3f%n", sorted.length == 0 ? -1 : sorted[(int) (sorted.length * 0.99)] / 1e6);
+        System.out.println("errors=" + errors[0]);
+    }
+
+    private static long countDone(long[] lat) {
+        // lat[0] is only final at the end; count filled slots instead (monotonic, good enough for a rate)
+        int lo = 1, hi = lat.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (lat[mid] != 0) lo = mid + 1; else hi = mid - 1;
+        }
+        return lo - 1;
+    }
+
+    static void upload(String proxy, String target, String ca, int megabytes) throws Exception {
+        SSLContext tls = trusting(ca);
+        long total = megabytes * 1024L * 1024L;
+        // Text-like payload without secrets: varied words, as a source tarball or a JSON upload would be.
+        byte[] chunk = new byte[1 << 16];
+        String words = "the quick brown fox jumps over the lazy dog while 1234 packets of json {\"k\":\"v\"} flow; ";
+        for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) words.charAt((i * 7 + i / 91) % words.length());
+        try (SSLSocket s = open(proxy, target, tls)) {
+            OutputStream out = s.getOutputStream();
+            long t0 = System.nanoTime();
+            out.write(("POST /upload HTTP/1.1\r\nHost: " + target + "\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                    + total + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (long sent = 0; sent < total; sent += chunk.length) out.write(chunk, 0, (int) Math.min(chunk.length, total - sent));
+            out.flush();
+            Response r = Response.read(s.getInputStream());
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.println("upload_status=" + r.status + " " + r.body.replace(' ', '_'));
+            System.out.printf("upload_mbps=%.1f%n", total / 1048576.0 / secs);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.claudebottle.egress;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+
+/**
+ * A bottle's own certificate authority (EC P-256), minted when the sidecar starts. The private
+ * key exists only in this object: there is no accessor and nothing writes it anywhere. The
+ * certificate is public: the agent trusts it, and in-JVM clients (the cred-proxy) can add
+ * {@link #certificate()} to their trust store.
+ */
+public final class BottleCa {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration CA_LIFETIME = Duration.ofDays(30);
+    private static final Duration LEAF_LIFETIME = Duration.ofDays(7);
+    private static final Duration BACKDATE = Duration.ofHours(1);
+
+    /** A leaf certificate and the key it certifies. */
+    record Leaf(PrivateKey key, X509Certificate certificate) {}
+
+    private final KeyPair caKeys;
+    private final X509Certificate caCert;
+    // One key pair for all leaves: every leaf is only as trusted as this process anyway, and a
+    // fresh P-256 key per host would add latency to the first request to each host.
+    private final KeyPair leafKeys;
+
+    private BottleCa(KeyPair caKeys, X509Certificate caCert, KeyPair leafKeys) {
+        this.caKeys = caKeys;
+        this.caCert = caCert;
+        this.leafKeys = leafKeys;
+    }
+
+    /** Mints a CA whose subject names the bottle, e.g. {@code CN=claude-bottle CA gitea-dev-3f9a}. */
+    public static BottleCa mint(String bottleName) {
+        try {
+            KeyPair keys = newKeyPair();
+            X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                    .addRDN(BCStyle.O, "claude-bottle")
+                    .addRDN(BCStyle.CN, "claude-bottle CA " + bottleName)
+                    .build();
+            Instant now = Instant.now();
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
+                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(CA_LIFETIME)), subject, keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(keys.getPrivate())));
+            return new BottleCa(keys, cert, newKeyPair());
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot mint the bottle CA for " + bottleName + ": " + e.getMessage(), e);
+        }
+    }
+
+    public X509Certificate certificate() {
+        return caCert;
+    }
+
+    /** The certificate in PEM, as written to {@code caCertFile} and served at {@code /ca.pem}. */
+    public String certificatePem() {
+        StringWriter s = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(s)) {
+            w.writeObject(caCert);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return s.toString();
+    }
+
+    /** Issues a server certificate for {@code host} (a DNS name or an IP literal). */
+    Leaf issue(String host) {
+        try {
+            X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, host).build();
+            GeneralName san = Hosts.isIpLiteral(host) ? new GeneralName(GeneralName.iPAddress, host)
+                    : new GeneralName(GeneralName.dNSName, host);
+            Instant now = Instant.now();
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
+                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_LIFETIME)), subject, leafKeys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san))
+                    .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
+            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKeys.getPrivate())));
+            return new Leaf(leafKeys.getPrivate(), cert);
+        } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot issue a certificate for " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyPair newKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+        return g.generateKeyPair();
+    }
+
+    private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
+        return new JcaContentSignerBuilder("SHA256withECDSA").build(key);
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+    }
+}

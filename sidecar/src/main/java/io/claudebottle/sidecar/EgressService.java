@@ -1,0 +1,43 @@
+package io.claudebottle.sidecar;
+
+import io.claudebottle.egress.BottleCa;
+import io.claudebottle.egress.EgressProxy;
+import io.claudebottle.egress.EgressSettings;
+
+/** The egress proxy as a sidecar service. */
+final class EgressService implements SidecarService {
+    private final EgressProxy proxy;
+
+    private EgressService(EgressProxy proxy) {
+        this.proxy = proxy;
+    }
+
+    static EgressService start(SidecarConfig.Egress config, SidecarContext ctx, BottleCa ca) {
+        EgressSettings settings = EgressSettings.builder()
+                .bind(ctx.bind())
+                .port(config.port())
+                .allowlist(config.allowlist())
+                .passthrough(config.passthrough())
+                .allowAddresses(config.allowAddresses())
+                .dlpExempt(config.dlpExempt())
+                .extraTrustedCaFiles(config.extraTrustedCaFiles())
+                .scanner(ctx.scanner())
+                .build();
+        return new EgressService(EgressProxy.start(settings, ca, ctx.audit()));
+    }
+
+    @Override
+    public String name() {
+        return "egress";
+    }
+
+    @Override
+    public int port() {
+        return proxy.port();
+    }
+
+    @Override
+    public void close() {
+        proxy.close();
+    }
+}

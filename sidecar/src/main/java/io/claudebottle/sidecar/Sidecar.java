@@ -1,0 +1,140 @@
+package io.claudebottle.sidecar;
+
+import io.claudebottle.dlp.SecretScanner;
+import io.claudebottle.egress.AuditLog;
+import io.claudebottle.egress.BottleCa;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * One bottle's sidecar: mints the bottle CA, opens the audit log, starts every configured
+ * service in this JVM, then the supervise endpoint. If any service fails to start, the ones
+ * already started are stopped and the error names the service (fail closed: no half sidecar).
+ */
+public final class Sidecar implements AutoCloseable {
+    private final SidecarConfig config;
+    private final BottleCa ca;
+    private final AuditLog audit;
+    private final List<SidecarService> services;
+
+    private Sidecar(SidecarConfig config, BottleCa ca, AuditLog audit, List<SidecarService> services) {
+        this.config = config;
+        this.ca = ca;
+        this.audit = audit;
+        this.services = Collections.unmodifiableList(services);
+    }
+
+    /** Starts the sidecar; the cred-proxy reads its tokens from this process's environment. */
+    public static Sidecar start(SidecarConfig config) {
+        return start(config, System::getenv);
+    }
+
+    /**
+     * Starts the sidecar with the cred-proxy reading its tokens through {@code environment}
+     * (tests inject them); the egress DLP ignores exactly those token values.
+     */
+    public static Sidecar start(SidecarConfig config, UnaryOperator<String> environment) {
+        return start(config, CredProxyService.tokens(config.credProxy(), environment), environment);
+    }
+
+    /**
+     * Starts the sidecar. {@code injectedValues} are secrets the sidecar itself adds to requests
+     * (the cred-proxy's tokens): the DLP scanner ignores exact occurrences of them, so the
+     * cred-proxy's own upstream traffic through the egress proxy is not blocked.
+     */
+    public static Sidecar start(SidecarConfig config, Set<String> injectedValues) {
+        return start(config, injectedValues, System::getenv);
+    }
+
+    private static Sidecar start(SidecarConfig config, Set<String> injectedValues, UnaryOperator<String> environment) {
+        BottleCa ca = BottleCa.mint(config.bottle());
+        writeCaCertificate(config.caCertFile(), ca.certificatePem());
+        AuditLog audit = AuditLog.appendingTo(config.auditLog());
+        List<SidecarService> started = new ArrayList<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        try {
+            SidecarContext ctx = new SidecarContext(config.bottle(), config.bind(), audit,
+                    scanner(config).ignoringValues(injectedValues), ca.certificate(), Collections.unmodifiableMap(ports));
+            if (config.egress() != null) add(started, ports, EgressService.start(config.egress(), ctx, ca));
+            if (config.credProxy() != null) add(started, ports, CredProxyService.start(config.credProxy(), ctx, environment));
+            if (config.gitGate() != null && !config.gitGate().repos().isEmpty()) add(started, ports, GitGateService.start(config.gitGate(), ctx));
+            // Further services (git-gate) are added here, after egress, so that they
+            // can send their traffic through it: add(started, ports, XService.start(config.x(), ctx));
+            List<SidecarService> view = Collections.unmodifiableList(started);
+            add(started, ports, Supervise.start(config.bind(), config.supervise().port(), ca.certificatePem(), () -> view));
+        } catch (RuntimeException e) {
+            for (SidecarService s : started.reversed()) s.close();
+            audit.close();
+            throw e;
+        }
+        Sidecar sidecar = new Sidecar(config, ca, audit, started);
+        audit.write("sidecar", Map.of("event", "started", "bottle", config.bottle(), "ports", sidecar.ports()));
+        return sidecar;
+    }
+
+    private static void add(List<SidecarService> started, Map<String, Integer> ports, SidecarService s) {
+        started.add(s);
+        ports.put(s.name(), s.port());
+    }
+
+    private static SecretScanner scanner(SidecarConfig config) {
+        if (config.egress() == null) return SecretScanner.defaults();
+        try {
+            return SecretScanner.withRules(config.egress().dlpRules().stream().map(SidecarConfig.DlpRule::toRule).toList(),
+                    config.egress().dlpAllow());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("egress.dlpRules / egress.dlpAllow: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeCaCertificate(Path file, String pem) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.writeString(file, pem);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the CA certificate to " + file + ": " + e.getMessage()
+                    + " (check \"caCertFile\" in the sidecar config)", e);
+        }
+    }
+
+    /** Bound ports by service name, e.g. {@code {egress=3128, supervise=9100}}. */
+    public Map<String, Integer> ports() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (SidecarService s : services) m.put(s.name(), s.port());
+        return m;
+    }
+
+    /** The bottle CA certificate: in-JVM clients of the egress proxy must trust it. */
+    public X509Certificate caCertificate() {
+        return ca.certificate();
+    }
+
+    public SidecarConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        for (SidecarService s : services.reversed()) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                System.err.println("sidecar: stopping " + s.name() + ": " + e.getMessage());
+            }
+        }
+        audit.write("sidecar", Map.of("event", "stopped", "bottle", config.bottle()));
+        audit.close();
+    }
+}
