@@ -67,6 +67,12 @@ final class HyperscanPrefilter implements Prefilter {
         static final String REASON = probe();
 
         private static String probe() {
+            // JavaCPP refuses native allocations once the process RSS passes 2x -Xmx by default;
+            // a small-heap sidecar would then fail scans under load. Memory is bounded by our own
+            // limits (body buffer, scratch pool), so lift JavaCPP's guess unless the user set one.
+            if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+                System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+            }
             try {
                 return hs_valid_platform() == HS_SUCCESS ? null : "this CPU lacks the instructions Hyperscan needs (SSSE3)";
             } catch (Throwable t) {
@@ -182,7 +188,11 @@ final class HyperscanPrefilter implements Prefilter {
         /** Returns -1 when the scan completed, else the offset from which it was abandoned. */
         int run(byte[] bytes, Sink sink) {
             if (buffer == null || buffer.capacity() < bytes.length) {
-                if (buffer != null) buffer.close();
+                // Forget the old buffer before freeing it: if the new allocation throws (JavaCPP's
+                // native-memory cap), a later scan must not write into freed memory.
+                BytePointer old = buffer;
+                buffer = null;
+                if (old != null) old.close();
                 buffer = new BytePointer(Math.max(bytes.length, 64 * 1024));
             }
             buffer.position(0).put(bytes, 0, bytes.length);
@@ -196,7 +206,7 @@ final class HyperscanPrefilter implements Prefilter {
                 return -1;
             } finally {
                 handler.sink = null;
-                if (buffer.capacity() > KEEP_BUFFER_BYTES) {
+                if (buffer != null && buffer.capacity() > KEEP_BUFFER_BYTES) {
                     buffer.close();
                     buffer = null;
                 }
