@@ -8,12 +8,25 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = BottleCli.Version.class,
         description = {
-                "Runs Claude Code agents in bottles: each scoped to exactly the secrets, skills, SSH",
-                "identities, env vars and egress hosts its manifest grants.",
+                // One string per paragraph: picocli wraps it to the terminal width itself.
+                "Runs Claude Code agents in bottles: each scoped to exactly the secrets, skills, SSH "
+                        + "identities, env vars and egress hosts its manifest grants.",
                 "",
                 "Manifests live in ~/.claude-bottle (override with CLAUDE_BOTTLE_HOME)."},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ListCommand.class,
+                ShowCommand.class,
+                ValidateCommand.class,
+                InitCommand.class,
+                StartCommand.class,
+                PsCommand.class,
+                StopCommand.class,
+                GcCommand.class,
+                AuditCommand.class,
+                ImagesCommand.class,
+                ScanCommand.class,
+                SidecarCommand.class,
         })
 public final class BottleCli implements Runnable {
 
