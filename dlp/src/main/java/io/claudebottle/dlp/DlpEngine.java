@@ -72,9 +72,14 @@ final class DlpEngine implements SecretScanner {
 
     /** Findings with char offsets in {@code text}, sorted by offset. */
     List<Found> found(String text) {
+        return found(text, LayeredScan.asciiBytes(text));
+    }
+
+    /** {@code ascii}: the text's bytes when it is pure ASCII, else null (saves encoding it again). */
+    private List<Found> found(String text, byte[] ascii) {
         List<Found> out = new ArrayList<>();
         LineIndex lines = null;
-        for (LayeredScan.Hit h : new LayeredScan(matcher, disabled, text.length()).run(text)) {
+        for (LayeredScan.Hit h : new LayeredScan(matcher, disabled, text.length()).run(text, ascii)) {
             if (!keep(h)) continue;
             if (lines == null) lines = LineIndex.of(text);
             String id = matcher.rules().get(h.rule()).rule().id();
@@ -104,9 +109,18 @@ final class DlpEngine implements SecretScanner {
     @Override
     public List<Finding> scan(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
-        List<Finding> found = findings(text);
+        // All ASCII: the bytes are already the text's one-byte-per-char form the matcher needs.
+        byte[] ascii = text.length() == bytes.length && isAscii(bytes) ? bytes : null;
+        List<Finding> found = found(text, ascii).stream().map(Found::finding).toList();
         if (text.length() == bytes.length || found.isEmpty()) return found;
         return toByteOffsets(text, found, 0);
+    }
+
+    /** No byte has its high bit set (an OR reduction without early exit, which the JIT vectorises). */
+    private static boolean isAscii(byte[] bytes) {
+        int all = 0;
+        for (byte b : bytes) all |= b;
+        return all >= 0;
     }
 
     /** Re-expresses char offsets as UTF-8 byte offsets, plus {@code base}. */

@@ -68,8 +68,46 @@ final class KeywordPrefilter implements Prefilter {
         scan(text, 0, sink);
     }
 
-    /** Scans from {@code start} on (the Hyperscan path hands over here after a callback storm). */
-    void scan(String text, int start, Sink sink) {
+    @Override
+    public void scan(String text, byte[] ascii, Sink sink) {
+        if (ascii == null) {
+            scan(text, 0, sink);
+            return;
+        }
+        reportEveryLine(text, 0, sink);
+        // The same search as scan(String, int, Sink), on the bytes: no per-char String access.
+        boolean[] first = firstChar;
+        int n = ascii.length;
+        for (int i = 0; i < n - 1; i++) {
+            int c = ascii[i];
+            if (c < 0 || !first[c]) continue;
+            int d = ascii[i + 1];
+            if (d < 0) continue;
+            int pair = lower(c) * 128 + lower(d);
+            char[][] candidates = keywordsByPair[pair];
+            if (candidates == null) continue;
+            for (int k = 0; k < candidates.length; k++) {
+                char[] kw = candidates[k];
+                if (i + kw.length > n || !matchesAt(ascii, i, kw)) continue;
+                int to = Math.min(n - 1, i + RuleMatcher.MAX_MATCH - 1);
+                for (int rule : rulesByPair[pair][k]) sink.hit(rule, i, to);
+            }
+        }
+    }
+
+    private static boolean matchesAt(byte[] text, int at, char[] kw) {
+        for (int j = 2; j < kw.length; j++) {
+            int c = text[at + j];
+            if (c < 0 || lower(c) != kw[j]) return false;
+        }
+        return true;
+    }
+
+    private static int lower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    private void reportEveryLine(String text, int start, Sink sink) {
         int n = text.length();
         if (everyLineRules.length > 0 && n > 0) {
             LineIndex lines = LineIndex.of(text);
@@ -79,6 +117,12 @@ final class KeywordPrefilter implements Prefilter {
                 for (int rule : everyLineRules) sink.hit(rule, from, to);
             }
         }
+    }
+
+    /** Scans from {@code start} on (the Hyperscan path hands over here after a callback storm). */
+    void scan(String text, int start, Sink sink) {
+        int n = text.length();
+        reportEveryLine(text, start, sink);
         boolean[] first = firstChar;
         for (int i = start; i < n - 1; i++) {
             char c = text.charAt(i);

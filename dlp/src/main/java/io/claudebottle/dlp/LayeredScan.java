@@ -95,12 +95,20 @@ final class LayeredScan {
     }
 
     Collection<Hit> run(String text) {
-        scan(new Layer(text, null), "", 0);
+        return run(text, asciiBytes(text));
+    }
+
+    /** {@code ascii}: the text's bytes when it is pure ASCII (one byte per char), else null. */
+    Collection<Hit> run(String text, byte[] ascii) {
+        scan(new Layer(text, null), ascii, "", 0);
         return hits.values();
     }
 
     private void scan(Layer layer, String via, int depth) {
-        byte[] ascii = asciiBytes(layer.text());
+        scan(layer, asciiBytes(layer.text()), via, depth);
+    }
+
+    private void scan(Layer layer, byte[] ascii, String via, int depth) {
         Normalizer.Mapped norm = ascii != null && noControls(ascii) ? null : Normalizer.normalize(layer.text());
         Layer t = layer;
         if (norm != null) {
@@ -157,30 +165,37 @@ final class LayeredScan {
         Segments base64 = new Segments();
         Segments hex = new Segments();
         // Runs are found on the bytes (one per char; chars above 0xFF became '?', which ends a run).
+        // Only runs of MIN_BASE64_RUN or more count, so probing every MIN_BASE64_RUN-th byte finds
+        // them all: text without long runs is skipped without reading most of its bytes.
+        // Invariant: i == 0 or bytes[i - 1] ends a run.
         int n = Math.min(bytes.length, s.length());
-        for (int i = 0; i < n; ) {
-            if (RUN[bytes[i] & 0xFF] == 0) {
-                i++;
+        for (int i = 0; i + MIN_BASE64_RUN <= n; ) {
+            int probe = i + MIN_BASE64_RUN - 1;
+            if (RUN[bytes[probe] & 0xFF] == 0) {
+                i = probe + 1;
                 continue;
             }
-            int start = i;
+            int start = probe;
+            while (start > i && RUN[bytes[start - 1] & 0xFF] != 0) start--;
             int kinds = 3;
+            int end = start;
             byte k;
-            while (i < n && (k = RUN[bytes[i] & 0xFF]) != 0) {
+            while (end < n && (k = RUN[bytes[end] & 0xFF]) != 0) {
                 kinds &= k;
-                i++;
+                end++;
             }
+            i = Math.min(n, end + 1);
             boolean allHex = (kinds & 2) != 0;
-            int len = i - start;
+            int len = end - start;
             if (len < MIN_BASE64_RUN) continue;
             // Decode a short head first: binary-looking runs (hashes, keys, compressed data) stop there.
-            if (allHex && len >= MIN_HEX_RUN && mayBeHexText(s, start, i)
+            if (allHex && len >= MIN_HEX_RUN && mayBeHexText(s, start, end)
                     && (len <= 256 || looksLikeText(hexDecode(s, start, start + 256)))) {
-                String decoded = textOrNull(hexDecode(s, start, i));
+                String decoded = textOrNull(hexDecode(s, start, end));
                 if (decoded != null) hex.add(decoded, t.topOf(start));
             }
-            if (mayBeBase64Text(s, start, i) && (len <= 256 || looksLikeText(base64Decode(s, start, start + 256)))) {
-                String decoded = textOrNull(base64Decode(s, start, i));
+            if (mayBeBase64Text(s, start, end) && (len <= 256 || looksLikeText(base64Decode(s, start, start + 256)))) {
+                String decoded = textOrNull(base64Decode(s, start, end));
                 if (decoded != null) base64.add(decoded, t.topOf(start));
             }
             if (base64.length() + hex.length() > budget) break;

@@ -1,0 +1,51 @@
+package io.claudebottle.dlp;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Encoded runs are found by probing every MIN_BASE64_RUN-th byte; a run must be caught wherever
+ * it starts and ends relative to those probes, after short runs or none, in text and in bytes.
+ */
+class EncodedRunBoundaryTest {
+    static Stream<SecretScanner> scanners() {
+        return EvasionTest.scanners();
+    }
+
+    @ParameterizedTest
+    @MethodSource("scanners")
+    void base64AndHexRunsAtEveryAlignment(SecretScanner s) {
+        String secret = "ci " + EvasionTest.GH;
+        String b64 = Base64.getEncoder().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
+        String hex = HexFormat.of().formatHex(secret.getBytes(StandardCharsets.UTF_8));
+        String[] before = {"", " ", "ab ", "abcdefghijklmnopqrstuvw ", "abcdefghijklmnopqrstuvwx:", "%% "};
+        for (String lead : before) {
+            for (int pad = 0; pad < 30; pad++) {
+                for (String run : new String[] {b64, hex}) {
+                    String text = lead + " ".repeat(pad) + run + (pad % 2 == 0 ? "" : ";tail");
+                    assertThat(s.scan(text)).as("%s at %d after '%s'", run, pad, lead)
+                            .anySatisfy(f -> assertThat(f.via()).isIn("base64", "hex"));
+                    assertThat(s.scan(text.getBytes(StandardCharsets.UTF_8))).as("bytes: %s at %d", run, pad)
+                            .anySatisfy(f -> assertThat(f.via()).isIn("base64", "hex"));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("scanners")
+    void nonAsciiBytesStillScannedAsText(SecretScanner s) {
+        byte[] secret = ("é " + EvasionTest.GH).getBytes(StandardCharsets.UTF_8);
+        byte[] invalid = ("\u0000x " + EvasionTest.GH).getBytes(StandardCharsets.UTF_8);
+        invalid[0] = (byte) 0xFF; // one invalid byte decodes to one char: same length, not ASCII
+        assertThat(s.scan(secret)).extracting(Finding::ruleId).contains("github-pat");
+        assertThat(s.scan(invalid)).extracting(Finding::ruleId).contains("github-pat");
+    }
+}
