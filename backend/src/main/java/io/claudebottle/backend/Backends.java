@@ -1,13 +1,18 @@
 package io.claudebottle.backend;
 
 import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.docker.DockerConnection;
+import io.claudebottle.backend.nativ.NativeBackend;
 import io.claudebottle.backend.smolvm.SmolmachinesBackend;
 import io.claudebottle.backend.smolvm.SmolvmException;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Picks the backend a command runs on: {@code --backend <name>} if given, else the
@@ -17,7 +22,7 @@ public final class Backends {
 
     public static final String ENV = "CLAUDE_BOTTLE_BACKEND";
     public static final String DEFAULT = "docker";
-    public static final List<String> NAMES = List.of(DEFAULT, SmolmachinesBackend.NAME);
+    public static final List<String> NAMES = List.of(DEFAULT, SmolmachinesBackend.NAME, NativeBackend.NAME);
 
     private Backends() {
     }
@@ -44,7 +49,44 @@ public final class Backends {
         return name;
     }
 
+    /** The backend a bottle starts on and why, for the preflight. */
+    public record Choice(String name, String reason) {
+    }
+
+    /**
+     * Like {@link #resolveName}, but without an explicit choice {@code start} falls back to the native
+     * backend when no Docker engine is reachable (and the native one can run here).
+     */
+    public static Choice chooseForStart(String option, Map<String, String> env) {
+        return chooseForStart(option, env, DockerConnection::available, NativeBackend::unavailable);
+    }
+
+    static Choice chooseForStart(String option, Map<String, String> env, BooleanSupplier dockerReachable,
+                                 Supplier<Optional<String>> nativeUnavailable) {
+        boolean explicit = (option != null && !option.isBlank()) || !env.getOrDefault(ENV, "").isBlank();
+        String name = resolveName(option, env);
+        if (explicit) {
+            return new Choice(name, option != null && !option.isBlank() ? "--backend " + name : ENV + "=" + name);
+        }
+        if (dockerReachable.getAsBoolean()) {
+            return new Choice(DEFAULT, "default; a Docker engine is reachable");
+        }
+        Optional<String> why = nativeUnavailable.get();
+        if (why.isEmpty()) {
+            return new Choice(NativeBackend.NAME, "no Docker engine is reachable, so the Docker-free Linux backend runs");
+        }
+        return new Choice(DEFAULT, "no Docker engine is reachable, and the native backend cannot run here: " + why.get());
+    }
+
+    /** Opens the backend of a {@link Choice}. */
+    public static Backend open(Choice choice) {
+        return open(choice.name(), line -> System.err.println("bottle: " + line));
+    }
+
     static Backend open(String name, Consumer<String> notice) {
+        if (name.equals(NativeBackend.NAME)) {
+            return NativeBackend.open();
+        }
         if (name.equals(SmolmachinesBackend.NAME)) {
             Path home = bottleHome();
             return SmolmachinesBackend.forThisHost(home.resolve("run").resolve(SmolmachinesBackend.NAME),

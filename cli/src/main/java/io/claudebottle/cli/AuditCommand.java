@@ -2,6 +2,7 @@ package io.claudebottle.cli;
 
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.nativ.NativeBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,6 +25,18 @@ final class AuditCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        try (NativeBackend natives = NativeBackend.open()) {
+            if (natives.has(bottleId)) {
+                natives.audit(bottleId, follow, line -> {
+                    out.println(line);
+                    out.flush();
+                });
+                return 0;
+            }
+        } catch (BackendException e) {
+            spec.commandLine().getErr().println("bottle: " + e.getMessage());
+            return 2;
+        }
         try (DockerBackend backend = DockerBackend.open()) {
             backend.audit(bottleId, follow, line -> {
                 out.println(line);

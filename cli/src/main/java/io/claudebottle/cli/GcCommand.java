@@ -2,6 +2,8 @@ package io.claudebottle.cli;
 
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.docker.DockerConnection;
+import io.claudebottle.backend.nativ.NativeBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,8 +19,18 @@ final class GcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        List<String> removed = new java.util.ArrayList<>();
+        try (NativeBackend natives = NativeBackend.open()) {
+            removed.addAll(natives.gc());
+        } catch (BackendException e) {
+            spec.commandLine().getErr().println("bottle: native bottles: " + e.getMessage());
+        }
+        if (!DockerConnection.available()) {
+            spec.commandLine().getOut().println(removed.isEmpty() ? "nothing to remove" : "removed " + String.join(", ", removed));
+            return 0;
+        }
         try (DockerBackend backend = DockerBackend.open()) {
-            List<String> removed = backend.gc();
+            removed.addAll(backend.gc());
             spec.commandLine().getOut().println(removed.isEmpty() ? "nothing to remove"
                     : "removed " + String.join(", ", removed));
             return 0;

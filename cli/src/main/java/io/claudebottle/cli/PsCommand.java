@@ -3,6 +3,8 @@ package io.claudebottle.cli;
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.docker.DockerConnection;
+import io.claudebottle.backend.nativ.NativeBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,8 +23,20 @@ final class PsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        out.printf("%-28s %-16s %-8s %-7s %-7s %s%n", "BOTTLE", "AGENT", "AGE", "RUNTIME", "DENIED", "STATE");
+        try (NativeBackend natives = NativeBackend.open()) {
+            for (BottleInfo b : natives.list()) {
+                String denied = natives.denials(b.bottleId()).map(Object::toString).orElse("-");
+                out.printf("%-28s %-16s %-8s %-7s %-7s %s%n", b.bottleId(), b.agent(), age(b.created()), b.runtime(),
+                        denied, b.state() + (b.launcherAlive() ? "" : " (launcher gone: `bottle gc`)"));
+            }
+        } catch (BackendException e) {
+            spec.commandLine().getErr().println("bottle: native bottles: " + e.getMessage());
+        }
+        if (!DockerConnection.available()) {
+            return 0; // no Docker engine: only native bottles can exist
+        }
         try (DockerBackend backend = DockerBackend.open()) {
-            out.printf("%-28s %-16s %-8s %-7s %-7s %s%n", "BOTTLE", "AGENT", "AGE", "RUNTIME", "DENIED", "STATE");
             for (BottleInfo b : backend.list()) {
                 String denied = backend.denials(b.bottleId()).map(Object::toString).orElse("-");
                 out.printf("%-28s %-16s %-8s %-7s %-7s %s%n", b.bottleId(), b.agent(), age(b.created()), b.runtime(),

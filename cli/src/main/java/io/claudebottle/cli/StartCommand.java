@@ -1,6 +1,9 @@
 package io.claudebottle.cli;
 
 import io.claudebottle.backend.BackendException;
+import io.claudebottle.backend.Backends;
+import io.claudebottle.backend.BottleLaunch;
+import io.claudebottle.backend.nativ.NativeBackend;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.RunningBottle;
 import io.claudebottle.backend.docker.DockerBackend;
@@ -40,6 +43,11 @@ final class StartCommand implements Callable<Integer> {
             description = "OCI runtime (default: runsc when Docker has gVisor registered, else runc).")
     String runtime;
 
+    @CommandLine.Option(names = "--backend", paramLabel = "<docker|native>",
+            description = {"Where the bottle runs (default: $CLAUDE_BOTTLE_BACKEND, else docker; native when no Docker",
+                    "engine is reachable). native: Linux namespaces, no Docker (see the README)."})
+    String backendName;
+
     @CommandLine.Option(names = "--offline", description = "Never install Claude Code from npm while building images.")
     boolean offline;
 
@@ -73,6 +81,20 @@ final class StartCommand implements Callable<Integer> {
             err.println("bottle: skills not found: " + String.join(", ", plan.missingSkills()));
             return 2;
         }
+        Backends.Choice choice;
+        try {
+            choice = Backends.chooseForStart(backendName, System.getenv());
+        } catch (BackendException e) {
+            err.println("bottle: " + e.getMessage());
+            return 2;
+        }
+        if (choice.name().equals(NativeBackend.NAME)) {
+            return startNative(plan, choice, out, err);
+        }
+        if (!choice.name().equals(Backends.DEFAULT)) {
+            err.println("bottle: `bottle start` runs bottles on docker or native; " + choice.name() + " is not wired into it yet");
+            return 2;
+        }
         try (DockerBackend backend = DockerBackend.open()) {
             List<BottleInfo> leftovers = backend.leftovers();
             if (!leftovers.isEmpty()) {
@@ -80,6 +102,7 @@ final class StartCommand implements Callable<Integer> {
                         + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
             }
             String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
+            out.println("backend  docker  (" + choice.reason() + ")");
             Preflight.print(plan, chosenRuntime, out);
             if (!yes && !confirm(out)) {
                 err.println("bottle: not started");
@@ -89,6 +112,35 @@ final class StartCommand implements Callable<Integer> {
                     .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
             err.flush();
             try (RunningBottle bottle = backend.start(plan.toLaunch(images, Optional.of(chosenRuntime), true),
+                    m -> err.println("bottle: " + m))) {
+                err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
+                err.flush();
+                int code = bottle.runAgent(Duration.ofDays(365)).exitCode();
+                err.println("bottle: " + bottle.bottleId() + ": agent exited (" + code + "); removing the bottle");
+                return code;
+            }
+        } catch (BackendException e) {
+            err.println("bottle: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    /** The Docker-free path: no images, the sidecar as a host process, the agent in Linux namespaces. */
+    private int startNative(LaunchPlan plan, Backends.Choice choice, PrintWriter out, PrintWriter err) {
+        try (NativeBackend backend = NativeBackend.open()) {
+            List<BottleInfo> leftovers = backend.leftovers();
+            if (!leftovers.isEmpty()) {
+                err.println("bottle: warning: " + leftovers.size() + " native bottle(s) left behind by a killed launcher ("
+                        + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
+            }
+            String tool = backend.tool().name().toLowerCase(java.util.Locale.ROOT);
+            out.println("backend  native  (" + choice.reason() + ")");
+            Preflight.print(plan, "native/" + tool, out);
+            if (!yes && !confirm(out)) {
+                err.println("bottle: not started");
+                return 1;
+            }
+            try (RunningBottle bottle = backend.start(plan.toLaunch(new BottleLaunch.Images("none", "none"), Optional.empty(), true),
                     m -> err.println("bottle: " + m))) {
                 err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
                 err.flush();

@@ -2,6 +2,7 @@ package io.claudebottle.cli;
 
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.nativ.NativeBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,6 +20,15 @@ final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try (NativeBackend natives = NativeBackend.open()) {
+            if (natives.has(bottleId) && natives.stop(bottleId)) {
+                spec.commandLine().getOut().println("stopped " + bottleId);
+                return 0;
+            }
+        } catch (BackendException e) {
+            spec.commandLine().getErr().println("bottle: " + e.getMessage());
+            return 2;
+        }
         try (DockerBackend backend = DockerBackend.open()) {
             if (!backend.stop(bottleId)) {
                 spec.commandLine().getErr().println("bottle: no bottle '" + bottleId + "'; `bottle ps` lists them");

@@ -38,7 +38,7 @@ public final class ImageBuilder {
     /** Bumped when the base recipe changes in a way the inputs above do not show. */
     private static final String BASE_RECIPE = "debootstrap-minbase-v1";
     static final List<String> JRE_MODULES = List.of("java.base", "java.logging", "java.management", "java.naming",
-            "java.net.http", "java.security.jgss", "java.sql", "java.xml", "jdk.crypto.ec", "jdk.unsupported",
+            "java.net.http", "java.rmi", "java.security.jgss", "java.sql", "java.xml", "jdk.crypto.ec", "jdk.unsupported",
             "jdk.zipfs", "jdk.management", "jdk.httpserver");
 
     private final DockerClient docker;

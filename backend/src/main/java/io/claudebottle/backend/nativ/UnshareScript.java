@@ -74,7 +74,7 @@ final class UnshareScript {
     private static String mountPoint(Path source, String at) {
         return Files.isDirectory(source)
                 ? "mkdir -p " + at + "\n"
-                : "mkdir -p \"$(dirname " + at + ")\"; touch " + at + "\n";
+                : "mkdir -p \"$(dirname " + at + ")\"; [ -e " + at + " ] || touch " + at + "\n"; // e.g. /etc/hosts on the read-only /etc
     }
 
     private static String dev(String at) {

@@ -52,6 +52,8 @@ class NativeSandboxBench {
             rows.add(row(tool.name().toLowerCase(Locale.ROOT) + " sandbox + 3 listeners (" + NetnsListeners.method() + ")",
                     measure(() -> startToCommand(work, tool, true))));
         }
+        double[] bottle = measure(() -> bottleStartToCommand(temp.resolve("bottles"), work), 1, 5);
+        rows.add(row("native bottle (sidecar JVM + sandbox + relay)", bottle));
         System.out.println();
         System.out.printf(Locale.ROOT, "native sandbox start (%d runs after %d warm-up; ms)%n", RUNS, WARMUP);
         System.out.printf(Locale.ROOT, "%-46s %8s %8s %8s%n", "", "median", "p90", "min");
@@ -74,6 +76,37 @@ class NativeSandboxBench {
             }
             return elapsed;
         }
+    }
+
+    /**
+     * Wall-clock milliseconds (in ns) from {@link NativeBackend#start} to the agent command running,
+     * the sidecar JVM's start and health check included; teardown is not counted.
+     */
+    private static long bottleStartToCommand(Path state, Path work) throws Exception {
+        var config = tools.jackson.databind.json.JsonMapper.builder().build().createObjectNode();
+        config.putObject("egress").putArray("allowlist");
+        var launch = new io.claudebottle.backend.BottleLaunch("bench", "bench", config, java.util.Map.of(),
+                java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of(),
+                List.of("date", "+%s%N"), false, java.util.Optional.empty(),
+                new io.claudebottle.backend.BottleLaunch.Images("none", "none"));
+        NativeBackend backend = new NativeBackend(state, work, SandboxTool.detect());
+        long start = System.currentTimeMillis() * 1_000_000L;
+        try (var running = backend.start(launch, io.claudebottle.backend.Backend.Progress.SILENT)) {
+            String out = running.runAgent(java.time.Duration.ofSeconds(30)).stdout().strip();
+            return Long.parseLong(out) - start;
+        }
+    }
+
+    private static double[] measure(Run run, int warmup, int runs) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            run.run();
+        }
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            ms[i] = run.run() / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms;
     }
 
     interface Run {

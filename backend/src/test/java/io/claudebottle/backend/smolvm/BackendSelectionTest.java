@@ -24,9 +24,9 @@ class BackendSelectionTest {
     void anUnknownBackendIsRefusedNamingTheKnownOnes() {
         assertThatThrownBy(() -> Backends.resolveName(null, Map.of("CLAUDE_BOTTLE_BACKEND", "smolvm")))
                 .isInstanceOf(BackendException.class)
-                .hasMessage("unknown backend 'smolvm' in CLAUDE_BOTTLE_BACKEND; the backends are docker, smolmachines");
+                .hasMessage("unknown backend 'smolvm' in CLAUDE_BOTTLE_BACKEND; the backends are docker, smolmachines, native");
         assertThatThrownBy(() -> Backends.resolveName("podman", Map.of()))
-                .hasMessage("unknown backend 'podman'; the backends are docker, smolmachines");
+                .hasMessage("unknown backend 'podman'; the backends are docker, smolmachines, native");
     }
 
     @Test

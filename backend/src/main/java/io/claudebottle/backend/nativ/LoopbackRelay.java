@@ -1,0 +1,105 @@
+package io.claudebottle.backend.nativ;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Carries each connection the agent makes to a listener inside its network namespace to the
+ * sidecar's port on the host's loopback. The listeners were bound in the sandbox's namespace; the
+ * connections to the sidecar are opened here, in the host's. No sidecar, no connection: the
+ * agent's connection is closed at once (fail closed).
+ */
+final class LoopbackRelay implements AutoCloseable {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private final Map<ServerSocketChannel, Integer> targets;
+    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private LoopbackRelay(Map<ServerSocketChannel, Integer> targets) {
+        this.targets = Map.copyOf(targets);
+    }
+
+    /** Starts relaying: listener → 127.0.0.1:{@code hostPort} on the host. */
+    static LoopbackRelay start(Map<ServerSocketChannel, Integer> targets) {
+        LoopbackRelay relay = new LoopbackRelay(targets);
+        relay.targets.forEach((listener, port) ->
+                Thread.ofVirtual().name("bottle-relay-accept-" + port).start(() -> relay.acceptLoop(listener, port)));
+        return relay;
+    }
+
+    private void acceptLoop(ServerSocketChannel listener, int hostPort) {
+        while (!closed) {
+            SocketChannel agent;
+            try {
+                agent = listener.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            Thread.ofVirtual().name("bottle-relay-" + hostPort).start(() -> connect(agent, hostPort));
+        }
+    }
+
+    private void connect(SocketChannel agent, int hostPort) {
+        open.add(agent);
+        SocketChannel sidecar = null;
+        try {
+            sidecar = SocketChannel.open(new InetSocketAddress(LOOPBACK, hostPort));
+            open.add(sidecar);
+            SocketChannel upstream = sidecar;
+            Thread back = Thread.ofVirtual().start(() -> pump(upstream, agent));
+            pump(agent, upstream);
+            back.join();
+        } catch (IOException | InterruptedException e) {
+            // sidecar gone or connection reset: the agent sees a closed connection
+        } finally {
+            closeQuietly(agent);
+            open.remove(agent);
+            if (sidecar != null) {
+                closeQuietly(sidecar);
+                open.remove(sidecar);
+            }
+        }
+    }
+
+    private static void pump(SocketChannel from, SocketChannel to) {
+        ByteBuffer buffer = ByteBuffer.allocate(32 * 1024);
+        try {
+            while (from.read(buffer) >= 0) {
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    to.write(buffer);
+                }
+                buffer.clear();
+            }
+            to.shutdownOutput();
+        } catch (IOException e) {
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        NetnsListeners.closeAll(List.copyOf(targets.keySet()));
+        open.forEach(LoopbackRelay::closeQuietly);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing is all we wanted
+        }
+    }
+}
