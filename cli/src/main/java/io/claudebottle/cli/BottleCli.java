@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 ImagesCommand.class,
                 ScanCommand.class,
                 SidecarCommand.class,
+                DemoCommand.class,
         })
 public final class BottleCli implements Runnable {
 
