@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Network;
+import io.claudebottle.backend.AgentEnvironment;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleInfo;
@@ -40,11 +41,11 @@ import java.util.Set;
  */
 public final class DockerBackend implements Backend {
 
-    static final int EGRESS_PORT = 3128;
+    static final int EGRESS_PORT = AgentEnvironment.EGRESS_PORT;
     static final int CRED_PROXY_PORT = 9099;
     static final int GIT_GATE_PORT = 9418;
     static final int SUPERVISE_PORT = 9100;
-    static final List<String> SIDECAR_ALIASES = List.of("pipelock", "egress", "cred-proxy", "git-gate", "supervise");
+    static final List<String> SIDECAR_ALIASES = AgentEnvironment.SIDECAR_ALIASES;
     static final String AGENT_HOME = "/home/agent";
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(60);
 
@@ -190,18 +191,7 @@ public final class DockerBackend implements Backend {
     private void createAgent(BottleLaunch launch, String id, String runtime, Names names, String caPem) {
         Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
         files.put(".bottle/ca.pem", caPem);
-        Map<String, String> env = new LinkedHashMap<>();
-        String proxy = "http://egress:" + EGRESS_PORT;
-        env.put("HTTPS_PROXY", proxy);
-        env.put("HTTP_PROXY", proxy);
-        env.put("https_proxy", proxy);
-        env.put("http_proxy", proxy);
-        // Claude Code sends even an http:// ANTHROPIC_BASE_URL through HTTPS_PROXY unless told otherwise.
-        String noProxy = String.join(",", SIDECAR_ALIASES) + ",localhost,127.0.0.1";
-        env.put("NO_PROXY", noProxy);
-        env.put("no_proxy", noProxy);
-        env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-        env.put("BOTTLE_ID", id);
+        Map<String, String> env = AgentEnvironment.base(id);
         env.putAll(launch.agentEnv());
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));

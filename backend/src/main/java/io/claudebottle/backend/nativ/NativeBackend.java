@@ -1,5 +1,6 @@
 package io.claudebottle.backend.nativ;
 
+import io.claudebottle.backend.AgentEnvironment;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleInfo;
@@ -38,7 +39,7 @@ public final class NativeBackend implements Backend {
     static final String AGENT_HOME = "/home/agent";
     static final Map<String, Integer> AGENT_PORTS = Map.of("egress", 3128, "cred-proxy", 9099, "git-gate", 9418,
             "supervise", 9100);
-    static final List<String> SIDECAR_ALIASES = List.of("pipelock", "egress", "cred-proxy", "git-gate", "supervise");
+    static final List<String> SIDECAR_ALIASES = AgentEnvironment.SIDECAR_ALIASES;
     private static final String SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
     private final Path stateRoot;
@@ -197,17 +198,7 @@ public final class NativeBackend implements Backend {
 
     /** What the agent runs and sees: the Docker backend's env and home files, plus the CA bundle. */
     static SandboxSpec agentSpec(BottleLaunch launch, String id, Path workDir, String caPem) {
-        Map<String, String> env = new LinkedHashMap<>();
-        String proxy = "http://egress:3128";
-        env.put("HTTPS_PROXY", proxy);
-        env.put("HTTP_PROXY", proxy);
-        env.put("https_proxy", proxy);
-        env.put("http_proxy", proxy);
-        String noProxy = String.join(",", SIDECAR_ALIASES) + ",localhost,127.0.0.1";
-        env.put("NO_PROXY", noProxy);
-        env.put("no_proxy", noProxy);
-        env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-        env.put("BOTTLE_ID", id);
+        Map<String, String> env = AgentEnvironment.base(id);
         String bundle = AGENT_HOME + "/.bottle/ca-bundle.pem";
         env.put("NODE_EXTRA_CA_CERTS", AGENT_HOME + "/.bottle/ca.pem");
         env.put("SSL_CERT_FILE", bundle);
