@@ -1,5 +1,6 @@
 package io.claudebottle.cli;
 
+import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.Backends;
 import io.claudebottle.backend.BottleLaunch;
@@ -96,11 +97,7 @@ final class StartCommand implements Callable<Integer> {
             return 2;
         }
         try (DockerBackend backend = DockerBackend.open()) {
-            List<BottleInfo> leftovers = backend.leftovers();
-            if (!leftovers.isEmpty()) {
-                err.println("bottle: warning: " + leftovers.size() + " bottle(s) left behind by a killed launcher ("
-                        + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
-            }
+            warnAboutLeftovers(backend, "", err);
             String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
             out.println("backend  docker  (" + choice.reason() + ")");
             Preflight.print(plan, chosenRuntime, out);
@@ -111,14 +108,7 @@ final class StartCommand implements Callable<Integer> {
             var images = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), offline)
                     .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
             err.flush();
-            try (RunningBottle bottle = backend.start(plan.toLaunch(images, Optional.of(chosenRuntime), true),
-                    m -> err.println("bottle: " + m))) {
-                err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
-                err.flush();
-                int code = bottle.runAgent(Duration.ofDays(365)).exitCode();
-                err.println("bottle: " + bottle.bottleId() + ": agent exited (" + code + "); removing the bottle");
-                return code;
-            }
+            return runUntilAgentExits(backend, plan.toLaunch(images, Optional.of(chosenRuntime), true), err);
         } catch (BackendException e) {
             err.println("bottle: " + e.getMessage());
             return 2;
@@ -128,11 +118,7 @@ final class StartCommand implements Callable<Integer> {
     /** The Docker-free path: no images, the sidecar as a host process, the agent in Linux namespaces. */
     private int startNative(LaunchPlan plan, Backends.Choice choice, PrintWriter out, PrintWriter err) {
         try (NativeBackend backend = NativeBackend.open()) {
-            List<BottleInfo> leftovers = backend.leftovers();
-            if (!leftovers.isEmpty()) {
-                err.println("bottle: warning: " + leftovers.size() + " native bottle(s) left behind by a killed launcher ("
-                        + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
-            }
+            warnAboutLeftovers(backend, "native ", err);
             String tool = backend.tool().name().toLowerCase(java.util.Locale.ROOT);
             out.println("backend  native  (" + choice.reason() + ")");
             Preflight.print(plan, "native/" + tool, out);
@@ -140,17 +126,30 @@ final class StartCommand implements Callable<Integer> {
                 err.println("bottle: not started");
                 return 1;
             }
-            try (RunningBottle bottle = backend.start(plan.toLaunch(new BottleLaunch.Images("none", "none"), Optional.empty(), true),
-                    m -> err.println("bottle: " + m))) {
-                err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
-                err.flush();
-                int code = bottle.runAgent(Duration.ofDays(365)).exitCode();
-                err.println("bottle: " + bottle.bottleId() + ": agent exited (" + code + "); removing the bottle");
-                return code;
-            }
+            return runUntilAgentExits(backend,
+                    plan.toLaunch(new BottleLaunch.Images("none", "none"), Optional.empty(), true), err);
         } catch (BackendException e) {
             err.println("bottle: " + e.getMessage());
             return 2;
+        }
+    }
+
+    private static void warnAboutLeftovers(Backend backend, String kind, PrintWriter err) {
+        List<BottleInfo> leftovers = backend.leftovers();
+        if (!leftovers.isEmpty()) {
+            err.println("bottle: warning: " + leftovers.size() + " " + kind + "bottle(s) left behind by a killed launcher ("
+                    + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
+        }
+    }
+
+    /** Brings the bottle up, runs the agent to its end, and removes the bottle (also on Ctrl-C/SIGTERM). */
+    private static int runUntilAgentExits(Backend backend, BottleLaunch launch, PrintWriter err) {
+        try (RunningBottle bottle = backend.start(launch, m -> err.println("bottle: " + m))) {
+            err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
+            err.flush();
+            int code = bottle.runAgent(Duration.ofDays(365)).exitCode();
+            err.println("bottle: " + bottle.bottleId() + ": agent exited (" + code + "); removing the bottle");
+            return code;
         }
     }
 
