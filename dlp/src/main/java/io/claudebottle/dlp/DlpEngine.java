@@ -38,6 +38,11 @@ final class DlpEngine implements SecretScanner {
     }
 
     static DlpEngine create(List<Rule> rules, List<String> allowRegexes, MatchPath path) {
+        return create(rules, allowRegexes, path, DatabaseCache.configured());
+    }
+
+    /** {@code cache}: where the Hyperscan path keeps compiled databases, or null to always compile. */
+    static DlpEngine create(List<Rule> rules, List<String> allowRegexes, MatchPath path, DatabaseCache cache) {
         List<CompiledRule> compiled = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (Rule r : rules) {
@@ -46,7 +51,7 @@ final class DlpEngine implements SecretScanner {
         }
         List<CompiledRule> frozen = List.copyOf(compiled);
         Prefilter prefilter = path == MatchPath.HYPERSCAN && HyperscanPrefilter.unavailableReason() == null
-                ? HyperscanPrefilter.compile(frozen)
+                ? HyperscanPrefilter.compile(frozen, cache)
                 : new KeywordPrefilter(frozen);
         List<Pattern> allow = new ArrayList<>();
         for (String a : allowRegexes) {
@@ -110,17 +115,10 @@ final class DlpEngine implements SecretScanner {
     public List<Finding> scan(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         // All ASCII: the bytes are already the text's one-byte-per-char form the matcher needs.
-        byte[] ascii = text.length() == bytes.length && isAscii(bytes) ? bytes : null;
+        byte[] ascii = text.length() == bytes.length && PlainAscii.classify(bytes) != PlainAscii.OTHER ? bytes : null;
         List<Finding> found = found(text, ascii).stream().map(Found::finding).toList();
         if (text.length() == bytes.length || found.isEmpty()) return found;
         return toByteOffsets(text, found, 0);
-    }
-
-    /** No byte has its high bit set (an OR reduction without early exit, which the JIT vectorises). */
-    private static boolean isAscii(byte[] bytes) {
-        int all = 0;
-        for (byte b : bytes) all |= b;
-        return all >= 0;
     }
 
     /** Re-expresses char offsets as UTF-8 byte offsets, plus {@code base}. */

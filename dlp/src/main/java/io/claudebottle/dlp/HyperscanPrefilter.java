@@ -82,13 +82,29 @@ final class HyperscanPrefilter implements Prefilter {
     }
 
     static HyperscanPrefilter compile(List<CompiledRule> rules) {
+        return compile(rules, DatabaseCache.configured());
+    }
+
+    /** {@code cache}: where compiled databases are kept between runs, or null to always compile. */
+    static HyperscanPrefilter compile(List<CompiledRule> rules, DatabaseCache cache) {
         if (Native.REASON != null) throw new IllegalStateException(Native.REASON);
+        String key = cache == null ? null : DatabaseCache.key(rules, HS_FLAG_PREFILTER, HS_MODE_BLOCK);
+        DatabaseCache.Entry entry = key == null ? null : cache.load(key);
+        if (entry == null) {
+            entry = compileDatabase(rules);
+            if (key != null && entry.database() != null) cache.store(key, entry);
+        }
+        Map<String, String> rejected = entry.rejected();
+        return new HyperscanPrefilter(entry.database(), new KeywordPrefilter(rejectedRules(rules, rejected)),
+                new KeywordPrefilter(rules), rejected);
+    }
+
+    /** Compiles every rule Hyperscan accepts into one database (null if it accepts none). */
+    private static DatabaseCache.Entry compileDatabase(List<CompiledRule> rules) {
         List<CompiledRule> pending = new ArrayList<>(rules);
         Map<String, String> rejected = new TreeMap<>();
         while (true) {
-            if (pending.isEmpty()) {
-                return new HyperscanPrefilter(null, new KeywordPrefilter(rejectedRules(rules, rejected)), new KeywordPrefilter(rules), rejected);
-            }
+            if (pending.isEmpty()) return new DatabaseCache.Entry(null, rejected);
             int n = pending.size();
             try (PointerPointer<BytePointer> expressions = new PointerPointer<>(n);
                  IntPointer flags = new IntPointer(n);
@@ -106,8 +122,7 @@ final class HyperscanPrefilter implements Prefilter {
                 int rc = hs_compile_multi(expressions, flags, ids, n, HS_MODE_BLOCK, null, db, error);
                 if (rc == HS_SUCCESS) {
                     keep.forEach(Pointer::close);
-                    return new HyperscanPrefilter(db.get(hs_database_t.class), new KeywordPrefilter(rejectedRules(rules, rejected)),
-                            new KeywordPrefilter(rules), rejected);
+                    return new DatabaseCache.Entry(db.get(hs_database_t.class), rejected);
                 }
                 hs_compile_error_t err = error.get(hs_compile_error_t.class);
                 int bad = err.expression();
@@ -201,7 +216,7 @@ final class HyperscanPrefilter implements Prefilter {
             handler.lastEnd = 0;
             try {
                 int rc = hs_scan(database, buffer, bytes.length, 0, scratch, DISPATCH, context);
-                if (rc == HS_SCAN_TERMINATED) return Math.max(0, handler.lastEnd - RuleMatcher.MAX_MATCH);
+                if (rc == HS_SCAN_TERMINATED) return Math.max(0, handler.lastEnd - RuleMatcher.WINDOW);
                 if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan scan failed (error " + rc + ")");
                 return -1;
             } finally {

@@ -47,10 +47,7 @@ final class LayeredScan {
     }
 
     private static boolean noControls(byte[] ascii) {
-        for (byte b : ascii) {
-            if (b < 0x20 && b != '\n' && b != '\t' && b != '\r' || b == 0x7F) return false;
-        }
-        return true;
+        return PlainAscii.classify(ascii) == PlainAscii.PLAIN;
     }
 
     /**

@@ -21,6 +21,8 @@ import java.util.Objects;
  */
 public record Rule(String id, String description, String regex, List<String> keywords, double minEntropy, int secretGroup) {
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    /** Patterns are immutable: validating a rule and compiling it for matching share one compile. */
+    private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Rule {
         Objects.requireNonNull(id, "id");
@@ -40,7 +42,7 @@ public record Rule(String id, String description, String regex, List<String> key
         }
         Pattern compiled;
         try {
-            compiled = Pattern.compile(regex);
+            compiled = compile(regex);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("rule " + id + ": regex is not valid RE2 syntax: " + e.getMessage(), e);
         }
@@ -53,5 +55,14 @@ public record Rule(String id, String description, String regex, List<String> key
     /** A rule whose whole match is the secret, with no entropy floor. */
     public static Rule of(String id, String regex, String... keywords) {
         return new Rule(id, "", regex, List.of(keywords), 0, 0);
+    }
+
+    static Pattern compile(String regex) {
+        Pattern p = COMPILED.get(regex);
+        if (p == null) {
+            p = Pattern.compile(regex);
+            if (COMPILED.size() < 4096) COMPILED.put(regex, p);
+        }
+        return p;
     }
 }
