@@ -5,7 +5,12 @@
 #   - requests/s for small GETs over keep-alive (RPS_CONNS connections, default 64);
 #   - p50/p99 latency added to a small keep-alive GET (one connection, vs. direct to the origin);
 #   - MB/s of a 100 MB upload (DLP on for ours);
-#   - the proxy's peak RSS while RSS_CONNS (default 200) connections are busy.
+#   - the proxy's peak RSS while RSS_CONNS (default 200) connections are busy;
+#   - the CPU time each proxy process spent on the requests/s and upload runs (from /proc), as
+#     requests and MB per CPU-second: on a shared machine wall-clock figures swing with other
+#     load, CPU per unit of work much less;
+#   - the DLP engine alone on the upload payload, in the batches the proxy feeds it, and the share
+#     of our upload CPU that is DLP.
 # Targets: >= 2x Squid's requests/s, p50 added <= 1 ms, >= 200 MB/s upload, RSS <= 128 MB.
 # Installs squid-openssl when missing (needs root). All traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -18,10 +23,14 @@ secs="${SECONDS_PER_RUN:-10}"
 rps_conns="${RPS_CONNS:-64}"
 rss_conns="${RSS_CONNS:-200}"
 upload_mb="${UPLOAD_MB:-100}"
-# The sidecar's JVM sizing in a bottle; the RSS target is measured with it.
-# JavaCPP (Hyperscan's binding) refuses native allocations once the process RSS passes 2x -Xmx
-# unless maxPhysicalBytes is lifted; with a small heap that would fail scans.
-sidecar_jvm="${SIDECAR_JVM_OPTS:--Xms32m -Xmx64m -XX:+UseSerialGC -XX:MaxDirectMemorySize=64m -XX:ReservedCodeCacheSize=48m -Dorg.bytedeco.javacpp.maxPhysicalBytes=0}"
+# The sidecar's JVM exactly as images/sidecar/entrypoint.sh starts it: its -X/-D options are read
+# from that file, so the RSS target is measured the way a bottle runs. The image's DLP database cache
+# is replaced by the user's (filled by the DLP-alone run below, as the image build fills its own).
+# SIDECAR_JVM_OPTS replaces the options.
+entry_flags="$(sed -n '/^opts=(/,/)$/p' images/sidecar/entrypoint.sh | sed 's/#.*//' | grep -o -- '-[XD][^ )"]*' \
+  | grep -v -e '^-Dbottle.dlp.cacheDir=' -e '^-XX:AOTCache' | tr '\n' ' ')"
+[ -n "$entry_flags" ] || entry_flags="-XX:+UseSerialGC -Xmx96m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
+sidecar_jvm="${SIDECAR_JVM_OPTS:-$entry_flags}"
 
 say() { printf '\033[1mbench:\033[0m %s\n' "$*" >&2; }
 
@@ -52,12 +61,15 @@ say "making the origin's and Squid's certificates"
    -keyout squid-ca.key -out squid-ca.pem 2>/dev/null)
 
 bench_cp() { ls cli/"$BOTTLE_TARGET"/lib/*.jar | tr '\n' ':'; }
-bench() { "$JAVA" -Xmx1g -cp "$(bench_cp)" bench/egress/EgressBench.java "$@"; }
+bench() { "$JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$(bench_cp)" bench/egress/EgressBench.java "$@"; }
 val() { sed -n "s/^$1=//p"; }
 
 origin_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-say "building the CLI (its jars also run the bench's origin)"
-./bottle --version >/dev/null
+if [ -z "${SKIP_BUILD:-}" ]; then
+  say "building the CLI (its jars also run the bench's origin)"
+  ./bottle --version >/dev/null
+fi
+[ -f "cli/$BOTTLE_TARGET/bottle.jar" ] || { say "cli/$BOTTLE_TARGET/bottle.jar is missing; run without SKIP_BUILD"; exit 2; }
 openssl pkcs8 -topk8 -nocrypt -in "$work/origin.key" -out "$work/origin.pk8"
 cat "$work/origin.pem" "$work/origin-ca.pem" > "$work/origin-chain.pem"
 "$JAVA" -cp "$(bench_cp)" bench/egress/EgressBench.java origin "$origin_port" "$work/origin-chain.pem" "$work/origin.pk8" \
@@ -66,6 +78,10 @@ target="localhost:$origin_port"
 for _ in $(seq 300); do grep -q 'origin=ready' "$work/origin.out" 2>/dev/null && break; sleep 0.2; done
 grep -q 'origin=ready' "$work/origin.out" || { cat "$work/origin.out" >&2; say "origin did not start"; exit 1; }
 
+# First, so that its compiled DLP database is cached (as in the image) before the sidecar starts.
+say "DLP alone: ${upload_mb} MB of the upload payload in 256 KiB batches"
+bench dlp "$upload_mb" 262144 > "$work/dlp.out"
+
 say "starting our sidecar (bottle sidecar)"
 cat > "$work/sidecar.json" <<JSON
 { "bottle": "bench", "bind": "127.0.0.1", "auditLog": "$work/audit.jsonl", "caCertFile": "$work/bottle-ca.pem",
@@ -73,12 +89,13 @@ cat > "$work/sidecar.json" <<JSON
   "egress": {"port": 0, "allowlist": ["localhost:$origin_port"], "allowAddresses": ["127.0.0.1", "::1"],
              "extraTrustedCaFiles": ["$work/origin-ca.pem"]} }
 JSON
-MALLOC_ARENA_MAX=2 JAVA_TOOL_OPTIONS="$sidecar_jvm" ./bottle sidecar --config "$work/sidecar.json" > "$work/sidecar.out" 2> "$work/sidecar.err" & pids+=($!)
+# shellcheck disable=SC2086 # the flags are a word list
+"$JAVA" $sidecar_jvm --enable-native-access=ALL-UNNAMED -cp "cli/$BOTTLE_TARGET/bottle.jar:$(bench_cp)" \
+  io.claudebottle.cli.BottleCli sidecar --config "$work/sidecar.json" > "$work/sidecar.out" 2> "$work/sidecar.err" & pids+=($!)
 sidecar_pid=$!
 for _ in $(seq 600); do grep -q '"ports"' "$work/sidecar.out" 2>/dev/null && break; sleep 0.2; done
 grep -q '"ports"' "$work/sidecar.out" || { cat "$work/sidecar.err" >&2; say "sidecar did not start"; exit 1; }
 ours="127.0.0.1:$(sed -n 's/.*"egress":\([0-9]*\).*/\1/p' "$work/sidecar.out")"
-# `bottle` execs java, so the launcher's pid is the JVM's.
 ours_pid="$sidecar_pid"
 
 say "starting Squid with ssl_bump"
@@ -114,17 +131,27 @@ squid -N -f "$work/squid.conf" > "$work/squid.out" 2>&1 & pids+=($!)
 squid_pid=$!
 for _ in $(seq 100); do bench rps "127.0.0.1:$squid_port" "$target" "$work/squid-ca.pem" 1 1 2>/dev/null | grep -q '^errors=0' && break; sleep 0.3; done
 
-run() { # run NAME PROXY CA [upload] -> prints key=value lines prefixed NAME_
-  local name=$1 proxy=$2 ca=$3 upload=${4:-upload}
+cpu_ticks() { # utime + stime of process $1 (0 when none)
+  if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi
+}
+
+run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME_
+  local name=$1 proxy=$2 ca=$3 pid=$4 upload=${5:-upload} c0
   say "$name: warm-up (8 connections, ${secs} s, not measured)"
   bench rps "$proxy" "$target" "$ca" 8 "$secs" > /dev/null
   say "$name: latency (1 connection)"
+  c0=$(cpu_ticks "$pid")
   bench rps "$proxy" "$target" "$ca" 1 "$secs" | sed "s/^/${name}_lat_/"
+  echo "${name}_lat_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
   say "$name: requests/s ($rps_conns connections)"
+  c0=$(cpu_ticks "$pid")
   bench rps "$proxy" "$target" "$ca" "$rps_conns" "$secs" | sed "s/^/${name}_/"
+  echo "${name}_rps_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
   if [ "$upload" = upload ]; then
     say "$name: ${upload_mb} MB upload"
+    c0=$(cpu_ticks "$pid")
     bench upload "$proxy" "$target" "$ca" "$upload_mb" | sed "s/^/${name}_/"
+    echo "${name}_upload_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
   fi
 }
 
@@ -140,9 +167,10 @@ peak_rss_mb() { # peak_rss_mb PID PROXY CA
 }
 
 results="$work/results"
-run direct direct "$work/origin-ca.pem" no-upload > "$results"
-run ours "$ours" "$work/bottle-ca.pem" >> "$results"
-run squid "127.0.0.1:$squid_port" "$work/squid-ca.pem" >> "$results"
+run direct direct "$work/origin-ca.pem" "" no-upload > "$results"
+run ours "$ours" "$work/bottle-ca.pem" "$ours_pid" >> "$results"
+run squid "127.0.0.1:$squid_port" "$work/squid-ca.pem" "$squid_pid" >> "$results"
+cat "$work/dlp.out" >> "$results"
 say "RSS under $rss_conns busy connections"
 echo "ours_rss_mb=$(peak_rss_mb "$ours_pid" "$ours" "$work/bottle-ca.pem")" >> "$results"
 squid_rss=0
@@ -154,6 +182,17 @@ echo "squid_rss_mb=$(peak_rss_mb "$squid_pid" "127.0.0.1:$squid_port" "$work/squ
 
 get() { sed -n "s/^$1=//p" "$results" | head -1; }
 awk_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+hz="$(getconf CLK_TCK)"
+per_cpu_s() { awk -v n="$1" -v t="$2" -v hz="$hz" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }'; }
+ours_lat_cpu="$(per_cpu_s "$(get ours_lat_requests)" "$(get ours_lat_cpu_ticks)")"
+squid_lat_cpu="$(per_cpu_s "$(get squid_lat_requests)" "$(get squid_lat_cpu_ticks)")"
+ours_rps_cpu="$(per_cpu_s "$(get ours_requests)" "$(get ours_rps_cpu_ticks)")"
+squid_rps_cpu="$(per_cpu_s "$(get squid_requests)" "$(get squid_rps_cpu_ticks)")"
+ours_up_cpu="$(per_cpu_s "$upload_mb" "$(get ours_upload_cpu_ticks)")"
+squid_up_cpu="$(per_cpu_s "$upload_mb" "$(get squid_upload_cpu_ticks)")"
+# The share of our upload's CPU time the scanner alone would need for the same bytes.
+dlp_share="$(awk -v mb="$upload_mb" -v d="$(get dlp_mbps)" -v t="$(get ours_upload_cpu_ticks)" -v hz="$hz" \
+  'BEGIN { if (d > 0 && t > 0) printf "%.0f%%", 100 * (mb / d) / (t / hz); else print "n/a" }')"
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 
 echo
@@ -166,6 +205,11 @@ printf '%-34s %12s %12s %12s %10s\n' "p99 added ms" "" "$(added "$(get ours_lat_
 printf '%-34s %12s %12s %12s %10s\n' "upload MB/s (${upload_mb} MB; DLP: ours)" "" "$(get ours_upload_mbps)" "$(get squid_upload_mbps)" "$(awk_ratio "$(get ours_upload_mbps)" "$(get squid_upload_mbps)")"
 printf '%-34s %12s %12s %12s %10s\n' "peak RSS MB ($rss_conns busy conns)" "" "$(get ours_rss_mb)" "$(get squid_rss_mb)" ""
 printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_errors)" "$(get ours_errors)" "$(get squid_errors)"
+printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s (1 conn)" "" "$ours_lat_cpu" "$squid_lat_cpu" "$(awk_ratio "$ours_lat_cpu" "$squid_lat_cpu")"
+printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s ($rps_conns conns)" "" "$ours_rps_cpu" "$squid_rps_cpu" "$(awk_ratio "$ours_rps_cpu" "$squid_rps_cpu")"
+printf '%-34s %12s %12s %12s %10s\n' "upload MB per proxy CPU-second" "" "$ours_up_cpu" "$squid_up_cpu" "$(awk_ratio "$ours_up_cpu" "$squid_up_cpu")"
+printf '%-34s %12s %12s\n' "DLP alone MB/s (256 KiB batches)" "" "$(get dlp_mbps)"
+printf '%-34s %12s %12s\n' "DLP share of our upload CPU" "" "$dlp_share"
 echo
 echo "targets: requests/s >= 2x squid; p50 added <= 1 ms; upload >= 200 MB/s; RSS <= 128 MB"
-echo "(sidecar: MALLOC_ARENA_MAX=2, JVM $sidecar_jvm; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); squid RSS is its main process, plus its certgen helpers idle: $(get squid_idle_rss_mb) MB total)"
+echo "(sidecar JVM: $sidecar_jvm; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); squid RSS is its main process, plus its certgen helpers idle: $(get squid_idle_rss_mb) MB total)"

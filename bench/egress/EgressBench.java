@@ -2,6 +2,7 @@
 //   java -cp NETTY EgressBench.java origin PORT CERT.pem KEY.pem   (NETTY: the CLI's lib/*.jar)
 //   java EgressBench.java rps    PROXY|direct TARGET CA.pem CONNECTIONS SECONDS
 //   java EgressBench.java upload PROXY|direct TARGET CA.pem MEGABYTES
+//   java -cp LIBS EgressBench.java dlp MEGABYTES BATCH_BYTES   (the DLP engine alone on the upload payload)
 // PROXY is host:port of an HTTP proxy (CONNECT is used); TARGET is host:port of the origin.
 // Output: key=value lines for the script to read.
 
@@ -30,6 +31,7 @@ public class EgressBench {
             case "origin" -> origin(Integer.parseInt(a[1]), a[2], a[3]);
             case "rps" -> rps(a[1], a[2], a[3], Integer.parseInt(a[4]), Integer.parseInt(a[5]));
             case "upload" -> upload(a[1], a[2], a[3], Integer.parseInt(a[4]));
+            case "dlp" -> dlp(Integer.parseInt(a[1]), Integer.parseInt(a[2]));
             default -> throw new IllegalArgumentException("unknown mode " + a[0]);
         }
     }
@@ -170,6 +172,9 @@ public class EgressBench {
         List<Long> all = new ArrayList<>();
         for (long[] l : perThread) for (int i = 1; i <= l[0]; i++) all.add(l[i]);
         long[] sorted = all.stream().mapToLong(Long::longValue).sorted().toArray();
+        long requests = 0;
+        for (long[] l : perThread) requests += l[0];
+        System.out.println("requests=" + requests);
         System.out.printf("rps=%.0f%n", (after - before) / elapsed);
         System.out.printf("p50_ms=%.3f%n", sorted.length == 0 ? -1 : sorted[sorted.length / 2] / 1e6);
         System.out.printf("p99_ms=%.3f%n", sorted.length == 0 ? -1 : sorted[(int) (sorted.length * 0.99)] / 1e6);
@@ -186,13 +191,41 @@ public class EgressBench {
         return lo - 1;
     }
 
-    static void upload(String proxy, String target, String ca, int megabytes) throws Exception {
-        SSLContext tls = trusting(ca);
-        long total = megabytes * 1024L * 1024L;
-        // Text-like payload without secrets: varied words, as a source tarball or a JSON upload would be.
+    /** Text-like payload without secrets: varied words, as a source tarball or a JSON upload would be. */
+    static byte[] payloadChunk() {
         byte[] chunk = new byte[1 << 16];
         String words = "the quick brown fox jumps over the lazy dog while 1234 packets of json {\"k\":\"v\"} flow; ";
         for (int i = 0; i < chunk.length; i++) chunk[i] = (byte) words.charAt((i * 7 + i / 91) % words.length());
+        return chunk;
+    }
+
+    /**
+     * The proxy's DLP work for an upload without the proxy: the same payload through the same
+     * streaming scanner in the batches the proxy feeds it (its StreamingBody), best of three.
+     */
+    static void dlp(int megabytes, int batchBytes) {
+        io.claudebottle.dlp.SecretScanner scanner = io.claudebottle.dlp.SecretScanner.defaults();
+        byte[] chunk = payloadChunk();
+        byte[] batch = new byte[batchBytes];
+        for (int i = 0; i < batch.length; i++) batch[i] = chunk[i % chunk.length];
+        long total = megabytes * 1024L * 1024L;
+        double best = 0;
+        for (int round = 0; round < 3; round++) {
+            io.claudebottle.dlp.StreamScan scan = scanner.stream();
+            long t0 = System.nanoTime();
+            for (long done = 0; done < total; done += batch.length) {
+                if (!scan.update(batch, 0, (int) Math.min(batch.length, total - done)).isEmpty()) throw new IllegalStateException("finding");
+            }
+            scan.finish();
+            best = Math.max(best, total / 1048576.0 / ((System.nanoTime() - t0) / 1e9));
+        }
+        System.out.printf("dlp_mbps=%.1f%n", best);
+    }
+
+    static void upload(String proxy, String target, String ca, int megabytes) throws Exception {
+        SSLContext tls = trusting(ca);
+        long total = megabytes * 1024L * 1024L;
+        byte[] chunk = payloadChunk();
         try (SSLSocket s = open(proxy, target, tls)) {
             OutputStream out = s.getOutputStream();
             long t0 = System.nanoTime();

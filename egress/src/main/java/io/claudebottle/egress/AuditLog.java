@@ -5,7 +5,6 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -61,7 +60,9 @@ public final class AuditLog implements AutoCloseable {
         line.put("ts", Instant.now().toString());
         line.put("service", service);
         line.putAll(fields);
-        byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] json = JSON.writeValueAsBytes(line); // UTF-8
+        byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
+        bytes[json.length] = '\n';
         synchronized (this) {
             try {
                 out.write(bytes);

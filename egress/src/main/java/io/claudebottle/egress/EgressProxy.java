@@ -1,6 +1,8 @@
 package io.claudebottle.egress;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
@@ -30,13 +32,27 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class EgressProxy implements AutoCloseable {
-    private final EventLoopGroup boss;
+    /**
+     * Event loops: two per core (a loop also waits on the audit file and the scanner's native
+     * calls; with one per core, 64 busy connections got half the requests/s), at most eight: a
+     * container without a CPU limit reports every host core, and each loop costs a thread, an
+     * arena and its caches.
+     */
+    static final int EVENT_LOOPS = Math.clamp(2L * Runtime.getRuntime().availableProcessors(), 2, 8);
+
+    /**
+     * Buffers for both sides of every connection: one direct arena per event loop (no lock
+     * contention), 1 MiB chunks (the pool grows and shrinks in small steps; Netty's default is 4
+     * MiB), small per-thread caches; heap buffers (decompression output) come from one small arena.
+     */
+    private static final ByteBufAllocator BUFFERS = new PooledByteBufAllocator(true, 1, EVENT_LOOPS, 8192, 7,
+            64, 16, false);
+
     private final EventLoopGroup workers;
     private final ExecutorService resolverThreads;
     private final Channel server;
 
-    private EgressProxy(EventLoopGroup boss, EventLoopGroup workers, ExecutorService resolverThreads, Channel server) {
-        this.boss = boss;
+    private EgressProxy(EventLoopGroup workers, ExecutorService resolverThreads, Channel server) {
         this.workers = workers;
         this.resolverThreads = resolverThreads;
         this.server = server;
@@ -47,12 +63,14 @@ public final class EgressProxy implements AutoCloseable {
         ExecutorService resolverThreads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("egress-resolve-", 0).factory());
         ProxyContext px = new ProxyContext(settings, ca, audit, resolverThreads);
-        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        // Accepting shares the loops: a separate boss thread would idle between connections.
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, NioIoHandler.newFactory());
         try {
-            Channel server = new ServerBootstrap().group(boss, workers)
+            Channel server = new ServerBootstrap().group(workers)
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.ALLOCATOR, BUFFERS)
+                    .childOption(ChannelOption.ALLOCATOR, BUFFERS)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -72,9 +90,8 @@ public final class EgressProxy implements AutoCloseable {
                     })
                     .bind(new InetSocketAddress(settings.bind(), settings.port()))
                     .syncUninterruptibly().channel();
-            return new EgressProxy(boss, workers, resolverThreads, server);
+            return new EgressProxy(workers, resolverThreads, server);
         } catch (Exception e) { // bind() rethrows java.net.BindException unchecked
-            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             resolverThreads.shutdownNow();
             throw new IllegalStateException("egress: cannot listen on " + settings.bind() + ":" + settings.port()
@@ -93,7 +110,6 @@ public final class EgressProxy implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
-        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         resolverThreads.shutdownNow();
     }

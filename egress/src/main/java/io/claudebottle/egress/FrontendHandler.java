@@ -138,8 +138,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String contentType;
         String contentEncoding;
         CompositeByteBuf buffered;
-        StreamScan stream;
-        ByteBuf held;
+        StreamingBody streaming;
+        StreamScan stream; // websocket messages
         // websocket: frames of the current message, held until the message is scanned
         final List<WebSocketFrame> heldFrames = new ArrayList<>();
         long heldFrameBytes;
@@ -150,7 +150,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
         void release() {
             if (buffered != null) { buffered.release(); buffered = null; }
-            if (held != null) { held.release(); held = null; }
+            if (streaming != null) { streaming.close(); streaming = null; }
             heldFrames.forEach(ReferenceCountUtil::release);
             heldFrames.clear();
         }
@@ -219,7 +219,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // TLS alerts, resets and decoder errors from a misbehaving client: nothing to answer.
+        // TLS alerts, resets and decoder errors from a misbehaving client: nothing to answer, but a
+        // request in flight is audited with the failure's type.
+        if (ex != null && mode != Mode.CLOSED) {
+            audit(ex, "deny", "connection-error", null, cause);
+            mode = Mode.CLOSED;
+        }
         ctx.close();
     }
 
@@ -263,7 +268,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (!resolveTarget(req)) return;
 
         ex.scanner = px.scannerFor(ex.host);
-        List<Finding> urlFindings = ex.scanner.scan(urlAndHeaders(req));
+        List<Finding> urlFindings;
+        try {
+            urlFindings = ex.scanner.scan(urlAndHeaders(req));
+        } catch (RuntimeException | Error failure) {
+            ex.path = "[unscanned]";
+            scannerFailed(failure);
+            return;
+        }
         ex.path = urlFindings.isEmpty() ? auditPath(req.uri()) : "[redacted]";
         ex.urlClean = urlFindings.isEmpty();
         if (!px.allowlist.permits(ex.host, ex.port)) {
@@ -444,34 +456,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ByteBuf data = content.content();
         e.bytesUp += data.readableBytes();
         boolean last = content instanceof LastHttpContent;
-        if (e.stream == null) {
+        if (last) e.requestDone = true;
+        if (e.streaming != null) {
+            stream(e, data.retain(), last ? (LastHttpContent) content : null);
+        } else if (e.buffered == null && last) {
+            // The common case, a body that arrives whole (or none): no copy, no composite.
+            if (data.isReadable()) e.buffered = ctx.alloc().compositeBuffer(2).addComponent(true, data.retain());
+            finishBufferedBody(e, (LastHttpContent) content);
+        } else {
             if (e.buffered == null) e.buffered = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
             if (data.isReadable()) e.buffered.addComponent(true, data.retain());
             if (e.buffered.readableBytes() > px.limits.maxBodyBufferBytes()) {
-                if (!startStreaming(e)) { content.release(); return; }
+                startStreaming(e, last ? (LastHttpContent) content : null);
             } else if (last) {
-                e.requestDone = true;
                 finishBufferedBody(e, (LastHttpContent) content);
-                content.release();
-                return;
             }
-            if (!last) { content.release(); return; }
-        } else {
-            List<Finding> f = e.stream.update(bytes(data), 0, data.readableBytes());
-            if (!f.isEmpty()) { content.release(); dlpBlock(f); return; }
-            e.held.writeBytes(data);
-            forwardAllButOverlap(e);
-        }
-        if (last) {
-            e.requestDone = true;
-            List<Finding> f = e.stream.finish();
-            if (!f.isEmpty()) { content.release(); dlpBlock(f); return; }
-            ByteBuf rest = e.held;
-            e.held = null;
-            upstream.write(rest.isReadable() ? new DefaultHttpContent(rest) : null);
-            if (!rest.isReadable()) rest.release();
-            upstream.write(new DefaultLastHttpContent(ctx.alloc().buffer(0), ((LastHttpContent) content).trailingHeaders().copy()));
-            upstream.flush();
         }
         content.release();
     }
@@ -479,54 +478,88 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The whole body fitted in the buffer: scan it decoded, then forward head and body. */
     private void finishBufferedBody(Exchange e, LastHttpContent last) {
         ByteBuf body = e.buffered;
-        if (body.isReadable()) {
-            BodyVerdict v = e.scanner.scanBody(ByteBufUtil.getBytes(body), e.contentType, e.contentEncoding);
+        e.buffered = null;
+        if (body != null && !body.isReadable()) {
+            body.release();
+            body = null;
+        }
+        if (body != null) {
+            BodyVerdict v;
+            try {
+                v = e.scanner.scanBody(ByteBufUtil.getBytes(body), e.contentType, e.contentEncoding);
+            } catch (RuntimeException | Error failure) {
+                body.release();
+                scannerFailed(failure);
+                return;
+            }
             switch (v) {
-                case BodyVerdict.Secrets s -> { dlpBlock(s.findings()); return; }
-                case BodyVerdict.Unscannable u -> {
-                    refuse(Responses.blocked(HttpResponseStatus.FORBIDDEN, "unscannable-body",
-                            details("host", e.host, "detail", u.reason())), "unscannable-body", null);
-                    return;
-                }
+                case BodyVerdict.Secrets s -> { body.release(); dlpBlock(s.findings()); return; }
+                case BodyVerdict.Unscannable u -> { body.release(); unscannable(e, u.reason()); return; }
                 case BodyVerdict.Clean c -> { }
             }
         }
-        e.buffered = null;
+        if (upstream == null) { if (body != null) body.release(); return; }
         forwardHead(e);
-        if (body.isReadable()) upstream.write(new DefaultHttpContent(body));
-        else body.release();
-        upstream.write(new DefaultLastHttpContent(ctx.alloc().buffer(0), last.trailingHeaders().copy()));
+        if (body != null) upstream.write(new DefaultHttpContent(body));
+        upstream.write(lastContent(last));
         upstream.flush();
     }
 
-    /** The body outgrew the buffer: from here on it is streamed through the scanner. */
-    private boolean startStreaming(Exchange e) {
-        String enc = e.contentEncoding == null ? "" : e.contentEncoding.trim();
-        if (!enc.isEmpty() && !enc.equalsIgnoreCase("identity")) {
-            refuse(Responses.blocked(HttpResponseStatus.FORBIDDEN, "unscannable-body", details("host", e.host,
-                    "detail", "Content-Encoding " + enc + " body larger than " + px.limits.maxBodyBufferBytes()
-                            + " bytes cannot be scanned")), "unscannable-body", null);
-            return false;
+    private static LastHttpContent lastContent(LastHttpContent from) {
+        return from.trailingHeaders().isEmpty() ? LastHttpContent.EMPTY_LAST_CONTENT
+                : new DefaultLastHttpContent(io.netty.buffer.Unpooled.EMPTY_BUFFER, from.trailingHeaders().copy());
+    }
+
+    private void unscannable(Exchange e, String reason) {
+        refuse(Responses.blocked(HttpResponseStatus.FORBIDDEN, "unscannable-body", details("host", e.host, "detail", reason)),
+                "unscannable-body", null);
+    }
+
+    /** The body outgrew the buffer: from here on it is decoded and scanned as it streams through. */
+    private void startStreaming(Exchange e, LastHttpContent last) {
+        BodyDecoding decoding;
+        try {
+            decoding = BodyDecoding.of(e.contentEncoding, ctx.alloc());
+        } catch (BodyDecoding.Undecodable u) {
+            unscannable(e, u.getMessage() + "; the body is larger than " + px.limits.maxBodyBufferBytes() + " bytes");
+            return;
         }
-        e.stream = e.scanner.stream();
+        Limits l = px.limits;
+        StreamScan scan;
+        try {
+            scan = e.scanner.stream();
+        } catch (RuntimeException | Error failure) {
+            if (decoding != null) decoding.close();
+            scannerFailed(failure);
+            return;
+        }
+        e.streaming = new StreamingBody(scan, decoding, l.scanBatchBytes(), l.scanOverlapBytes(),
+                l.maxDecodedBodyBytes(), l.maxDecodeRatio());
         ByteBuf all = e.buffered;
         e.buffered = null;
-        List<Finding> f = e.stream.update(bytes(all), 0, all.readableBytes());
-        if (!f.isEmpty()) { all.release(); dlpBlock(f); return false; }
         forwardHead(e);
-        e.held = ctx.alloc().buffer(all.readableBytes());
-        e.held.writeBytes(all);
-        all.release();
-        forwardAllButOverlap(e);
-        return true;
+        stream(e, all, last);
     }
 
-    private void forwardAllButOverlap(Exchange e) {
-        int send = e.held.readableBytes() - px.limits.scanOverlapBytes();
-        if (send <= 0) return;
-        upstream.write(new DefaultHttpContent(e.held.readBytes(send)));
-        upstream.flush();
-        e.held.discardSomeReadBytes();
+    /** Passes body bytes (ownership included) through the streaming scan and forwards what it releases. */
+    private void stream(Exchange e, ByteBuf raw, LastHttpContent last) {
+        StreamingBody.Step step;
+        try {
+            step = e.streaming.offer(raw, last != null);
+        } catch (RuntimeException | Error failure) {
+            scannerFailed(failure);
+            return;
+        }
+        switch (step) {
+            case StreamingBody.Blocked b -> dlpBlock(b.findings());
+            case StreamingBody.Unscannable u -> unscannable(e, u.reason());
+            case StreamingBody.Forward f -> {
+                if (upstream == null) { f.raw().forEach(ByteBuf::release); return; }
+                for (ByteBuf b : f.raw()) upstream.write(new DefaultHttpContent(b));
+                if (last != null) upstream.write(lastContent(last));
+                if (!f.raw().isEmpty() || last != null) upstream.flush();
+            }
+        }
     }
 
     private void forwardHead(Exchange e) {
@@ -538,6 +571,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private static byte[] bytes(ByteBuf b) {
         if (b.hasArray() && b.arrayOffset() == 0 && b.readerIndex() == 0 && b.array().length == b.readableBytes()) return b.array();
         return ByteBufUtil.getBytes(b);
+    }
+
+    /**
+     * The scanner threw: nothing of the request has been forwarded unscanned, so refuse it (fail
+     * closed) and audit the failure's type — never its message, which may quote the payload.
+     */
+    private void scannerFailed(Throwable failure) {
+        Exchange e = ex == null ? new Exchange("?") : ex;
+        e.status = HttpResponseStatus.FORBIDDEN.code();
+        audit(e, "deny", "dlp-error", null, failure);
+        mode = Mode.CLOSED;
+        FullHttpResponse r = Responses.blocked(HttpResponseStatus.FORBIDDEN, "dlp-error",
+                details("host", e.host, "detail", "the DLP scanner failed; the request was not forwarded"));
+        if (e.responseStarted) {
+            r.release();
+            ctx.close();
+        } else {
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
+        cleanup();
     }
 
     private void dlpBlock(List<Finding> findings) {
@@ -626,6 +679,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         int port = e.port;
         boolean tls = e.tls;
         new Bootstrap().group(ctx.channel().eventLoop()).channel(NioSocketChannel.class)
+                .option(ChannelOption.ALLOCATOR, ctx.alloc())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.limits.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -821,13 +875,23 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         ByteBuf payload = frame.content();
         e.bytesUp += payload.readableBytes();
-        if (e.stream == null) e.stream = e.scanner.stream();
-        List<Finding> f = new ArrayList<>(e.stream.update(bytes(payload), 0, payload.readableBytes()));
         e.heldFrames.add(frame);
         e.heldFrameBytes += payload.readableBytes();
-        if (f.isEmpty() && frame.isFinalFragment()) {
-            f.addAll(e.stream.finish());
-            e.stream = null;
+        List<Finding> f;
+        try {
+            if (e.stream == null) e.stream = e.scanner.stream();
+            f = new ArrayList<>(e.stream.update(bytes(payload), 0, payload.readableBytes()));
+            if (f.isEmpty() && frame.isFinalFragment()) {
+                f.addAll(e.stream.finish());
+                e.stream = null;
+            }
+        } catch (RuntimeException | Error failure) {
+            audit(e, "deny", "dlp-error", null, failure);
+            mode = Mode.CLOSED;
+            e.release();
+            ctx.writeAndFlush(new CloseWebSocketFrame(1011, "blocked: dlp-error")).addListener(ChannelFutureListener.CLOSE);
+            cleanup();
+            return;
         }
         if (!f.isEmpty()) {
             String rule = f.getFirst().ruleId();
@@ -911,6 +975,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         AtomicLong up = new AtomicLong();
         Channel client = ctx.channel();
         new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+                .option(ChannelOption.ALLOCATOR, client.alloc())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.limits.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
@@ -965,7 +1030,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The host for logs and refusals; a name that carries a secret (exfiltration by DNS name) is not repeated. */
     private static String safeHost(Exchange e) {
         if (e.host.isEmpty() || e.urlClean) return e.host;
-        return e.scanner.scan(e.host).isEmpty() && e.scanner.scan(e.rawHost).isEmpty() ? e.host : "[redacted]";
+        try {
+            return e.scanner.scan(e.host).isEmpty() && e.scanner.scan(e.rawHost).isEmpty() ? e.host : "[redacted]";
+        } catch (RuntimeException | Error scannerFailed) {
+            return "[redacted]";
+        }
     }
 
     private static Map<String, String> details(String... kv) {
@@ -991,10 +1060,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void audit(Exchange e, String decision, String reason, String rule) {
+        audit(e, decision, reason, rule, null);
+    }
+
+    private void audit(Exchange e, String decision, String reason, String rule, Throwable failure) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("decision", decision);
         line.put("reason", reason);
         if (rule != null) line.put("rule", rule);
+        if (failure != null) line.put("error", failure.getClass().getName());
         line.put("method", e.method);
         line.put("host", safeHost(e));
         line.put("port", e.port);

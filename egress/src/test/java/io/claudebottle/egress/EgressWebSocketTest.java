@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** WebSocket upgrades through the plain proxy listener, with frames scanned. */
+/** WebSocket upgrades through the plain proxy listener and inside intercepted CONNECT tunnels (wss), with frames scanned. */
 class EgressWebSocketTest {
     @TempDir
     Path tmp;
@@ -124,5 +124,53 @@ class EgressWebSocketTest {
         fx.start(b -> b.allowlist(List.of("allowed.test:" + up.port())));
         assertThatThrownBy(() -> connect("other.test")).hasMessageContaining("403");
         assertThat(up.seen).isEmpty();
+    }
+
+    /** A wss:// client (the JDK's, which tunnels with CONNECT) trusting only the bottle CA. */
+    private record Wss(java.net.http.WebSocket socket, BlockingQueue<String> received, CompletableFuture<Integer> closed) {}
+
+    private Wss wss(TestUpstream tlsUp) throws Exception {
+        BlockingQueue<String> received = new LinkedBlockingQueue<>();
+        CompletableFuture<Integer> closed = new CompletableFuture<>();
+        java.net.http.WebSocket socket = fx.client().newWebSocketBuilder()
+                .buildAsync(URI.create("wss://allowed.test:" + tlsUp.port() + "/ws"), new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                        received.add(data.toString());
+                        ws.request(1);
+                        return null;
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket ws, int status, String reason) {
+                        closed.complete(status);
+                        return null;
+                    }
+
+                    @Override
+                    public void onError(java.net.http.WebSocket ws, Throwable error) {
+                        closed.complete(-1);
+                    }
+                }).get(10, TimeUnit.SECONDS);
+        return new Wss(socket, received, closed);
+    }
+
+    @Test
+    void wssFramesInsideAnInterceptedTunnelFlowAndASecretClosesIt() throws Exception {
+        try (TestUpstream tlsUp = TestUpstream.websocket(Fixture.upstreamTls("allowed.test"))) {
+            fx.start(b -> b.allowlist(List.of("allowed.test:" + tlsUp.port())));
+            Wss ws = wss(tlsUp);
+            ws.socket().sendText("hello", true).get(5, TimeUnit.SECONDS);
+            assertThat(ws.received().poll(5, TimeUnit.SECONDS)).isEqualTo("echo:hello");
+
+            ws.socket().sendText("key " + EgressDlpTest.SECRET.substring(0, 8), false).get(5, TimeUnit.SECONDS);
+            ws.socket().sendText(EgressDlpTest.SECRET.substring(8) + " end", true).get(5, TimeUnit.SECONDS);
+
+            assertThat(ws.closed().get(5, TimeUnit.SECONDS)).isIn(1008, -1);
+            assertThat(tlsUp.seen).extracting(s -> s.uri).containsExactly("ws:hello");
+            assertThat(fx.auditText()).contains("\"reason\":\"websocket\"").contains("\"tunnel\":true")
+                    .contains("\"reason\":\"dlp\"").contains("\"rule\":\"aws-access-key-id\"")
+                    .doesNotContain(EgressDlpTest.SECRET);
+        }
     }
 }

@@ -100,6 +100,11 @@ final class TestUpstream implements AutoCloseable {
         return new TestUpstream(null, true);
     }
 
+    /** A wss:// echo server on /ws. */
+    static TestUpstream websocket(SslContext tls) {
+        return new TestUpstream(tls, true);
+    }
+
     int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
