@@ -6,6 +6,7 @@ import org.eclipse.jgit.transport.Daemon;
 import org.eclipse.jgit.transport.DaemonClient;
 import org.eclipse.jgit.errors.RepositoryNotFoundException;
 import org.eclipse.jgit.transport.PacketLineOut;
+import org.eclipse.jgit.transport.resolver.ServiceNotEnabledException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,12 +41,15 @@ public final class GitGate implements AutoCloseable {
     }
 
     /**
-     * Opens (or creates) each mirror, brings it up to date with its upstream — the first clone of a
-     * large upstream reports to {@code progress} — and starts serving. An upstream that cannot be
-     * reached now is reported to {@code audit} and retried on every fetch; it does not stop the gate.
+     * Opens (or creates) each mirror and starts serving at once; each mirror's first sync with its
+     * upstream runs in the background (the first clone of a large upstream reports to
+     * {@code progress}), and requests for that repo wait for it. An upstream that cannot be
+     * reached is reported to {@code audit} and retried by every fetch and push; it does not stop
+     * the gate.
      */
     public static GitGate start(GitGateSettings settings, SecretScanner scanner, GitGateAudit audit,
                                 MirrorProgress progress) throws IOException {
+        preferJdkSha1();
         Path stateDir = settings.stateDir().toAbsolutePath();
         Files.createDirectories(stateDir);
         Path scratchRoot = stateDir.resolve("scratch");
@@ -54,16 +58,6 @@ public final class GitGate implements AutoCloseable {
         try {
             for (GitGateRepo repo : settings.repos()) {
                 mirrors.put(repo.name(), new Mirror(repo, stateDir, progress));
-            }
-            for (Mirror mirror : mirrors.values()) {
-                try {
-                    mirror.refresh();
-                    audit.record(new GitGateEvent(mirror.name(), "mirror", "ok", "mirrored " + mirror.upstream().url(), Map.of()));
-                } catch (Mirror.UpstreamException e) {
-                    audit.record(new GitGateEvent(mirror.name(), "mirror", "error",
-                            "cannot mirror " + mirror.upstream().url() + ": " + e.getMessage() + " (fetches will fail until it is reachable)",
-                            Map.of()));
-                }
             }
             PushScanner pushScanner = new PushScanner(scanner);
             Daemon daemon = new Daemon(new InetSocketAddress(settings.bind(), settings.port()));
@@ -81,12 +75,29 @@ public final class GitGate implements AutoCloseable {
                 }
             });
             daemon.start();
+            mirrors.values().forEach(mirror -> mirror.startFirstSync(audit));
             LOG.log(System.Logger.Level.INFO, "git-gate listening on " + daemon.getAddress() + " for " + mirrors.keySet());
             return new GitGate(daemon, mirrors);
         } catch (IOException | RuntimeException e) {
             mirrors.values().forEach(Mirror::close);
             throw e;
         }
+    }
+
+    static final String SHA1_PROPERTY = "org.eclipse.jgit.util.sha1.implementation";
+
+    /**
+     * JGit hashes with a pure-Java SHA-1 that also detects SHAttered-style collision attacks; it
+     * was the largest single cost of receiving a push (profiled: more than the DLP scan). The gate
+     * does not rely on that detection: it forwards exactly the bytes it scanned, an object it does
+     * not scan is one the upstream already has under that id, and JGit's pack parser compares a
+     * received object byte for byte with any object of the same id the mirror holds. The upstream
+     * still runs its own collision checks. So the JDK's SHA-1 is used unless the operator set
+     * {@value #SHA1_PROPERTY} (e.g. to {@code java}); the property is JVM-wide, and the gate is the
+     * sidecar's only JGit user.
+     */
+    static void preferJdkSha1() {
+        if (System.getProperty(SHA1_PROPERTY) == null) System.setProperty(SHA1_PROPERTY, "jdkNative");
     }
 
     /** The bound port (useful when the settings asked for port 0). */
@@ -138,7 +149,9 @@ public final class GitGate implements AutoCloseable {
         return mirror;
     }
 
-    private static Mirror mirrorOf(Map<String, Mirror> mirrors, Repository db) {
+    private static Mirror mirrorOf(Map<String, Mirror> mirrors, Repository db) throws ServiceNotEnabledException {
+        // The daemon still asks for a service after the resolver refused the name (and told the client).
+        if (db == null) throw new ServiceNotEnabledException();
         for (Mirror mirror : mirrors.values()) {
             if (mirror.repository() == db) return mirror;
         }

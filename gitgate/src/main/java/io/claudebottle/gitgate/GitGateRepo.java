@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * @param identityFile    private key the gate authenticates to the upstream with (never shown to the agent)
  * @param knownHostKey    the upstream's host key, {@code <type> <base64> [comment]}; the only key accepted
  * @param extraHosts      hostname → IP pins used by the gate only (empty for none)
- * @param forbidForcePush refuse non-fast-forward pushes instead of forwarding them
+ * @param forbidForcePush refuse non-fast-forward pushes and ref deletions instead of forwarding them
  */
 public record GitGateRepo(String name, String upstream, Path identityFile, String knownHostKey,
                           Map<String, String> extraHosts, boolean forbidForcePush) {

@@ -23,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -38,6 +42,11 @@ final class Mirror implements AutoCloseable {
     private final Upstream upstream;
     private final MirrorProgress progress;
     private final ReentrantLock refreshLock = new ReentrantLock();
+    /** Completes (never exceptionally) when the first sync with the upstream has ended, well or not. */
+    private final CompletableFuture<Void> firstSync = new CompletableFuture<>();
+    private volatile boolean synced;
+    private volatile boolean closed;
+    private volatile Thread firstSyncThread;
 
     Mirror(GitGateRepo settings, Path stateDir, MirrorProgress progress) throws IOException {
         this.settings = settings;
@@ -73,6 +82,48 @@ final class Mirror implements AutoCloseable {
     }
 
     /**
+     * Starts the first sync with the upstream in the background: the first clone of a large
+     * upstream can take minutes, and must not hold up the sidecar's start (its {@code /health}).
+     * Progress goes to the {@link MirrorProgress}; the outcome to {@code audit}. Requests wait for
+     * it with {@link #awaitFirstSync()}.
+     */
+    void startFirstSync(GitGateAudit audit) {
+        firstSyncThread = Thread.ofPlatform().daemon().name("git-gate-mirror-" + name()).start(() -> {
+            try {
+                refresh();
+                audit.record(new GitGateEvent(name(), "mirror", "ok", "mirrored " + upstream.url(), Map.of()));
+            } catch (UpstreamException e) {
+                if (closed) return; // the gate is stopping; not the upstream's fault
+                audit.record(new GitGateEvent(name(), "mirror", "error", "cannot mirror " + upstream.url() + ": "
+                        + e.getMessage() + " (fetches and pushes retry it and fail until it is reachable)", Map.of()));
+            } finally {
+                firstSync.complete(null);
+            }
+        });
+    }
+
+    /** Waits until the first sync has ended, well or not. */
+    void awaitFirstSync() throws UpstreamException {
+        try {
+            firstSync.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UpstreamException("interrupted while waiting for the first mirror clone", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the first sync never completes exceptionally", e);
+        }
+    }
+
+    /**
+     * Waits for the first sync; if it failed and no fetch has succeeded since, tries again now, so
+     * a push after the upstream came back works. Throws with the reason if still out of sync.
+     */
+    void ensureSynced() throws UpstreamException {
+        awaitFirstSync();
+        if (!synced) refresh();
+    }
+
+    /**
      * Fetches the upstream's branches and tags, deleting what it no longer has. Throws with a
      * one-line reason when the upstream cannot be reached or refuses us; callers fail closed.
      */
@@ -83,6 +134,7 @@ final class Mirror implements AutoCloseable {
             transport.setTagOpt(TagOpt.NO_TAGS);
             FetchResult result = transport.fetch(new ProgressAdapter(settings.name(), progress), MIRRORED);
             pointHeadAt(result);
+            synced = true;
         } catch (IOException | RuntimeException e) {
             throw new UpstreamException(upstream.explain(e), e);
         } finally {
@@ -181,7 +233,19 @@ final class Mirror implements AutoCloseable {
 
     @Override
     public void close() {
-        upstream.close();
+        closed = true;
+        Thread sync = firstSyncThread;
+        upstream.close(); // ends a first clone still in flight
+        if (sync != null) {
+            sync.interrupt();
+            try {
+                firstSync.get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // closing anyway; the mirror is a cache the next start re-syncs
+            }
+        }
         repository.close();
     }
 

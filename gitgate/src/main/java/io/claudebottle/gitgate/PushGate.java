@@ -1,16 +1,12 @@
 package io.claudebottle.gitgate;
 
 import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.PreReceiveHook;
-import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
-import org.eclipse.jgit.transport.Transport;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,6 +14,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * The pre-receive step: policy, then the DLP scan of everything new, then the forward to the
@@ -30,8 +28,11 @@ final class PushGate implements PreReceiveHook {
     private final Mirror mirror;
     private final PushScanner scanner;
     private final GitGateAudit audit;
+    private long receiveStart = System.nanoTime();
+    private long receiveMillis = -1;
     private long scanMillis = -1;
     private long forwardMillis = -1;
+    private Map<String, Object> scanDetail = Map.of();
 
     PushGate(Mirror mirror, PushScanner scanner, GitGateAudit audit) {
         this.mirror = mirror;
@@ -39,8 +40,14 @@ final class PushGate implements PreReceiveHook {
         this.audit = audit;
     }
 
+    /** The agent's pack starts arriving now (after the gate waited for its mirror, if it had to). */
+    void receiving() {
+        receiveStart = System.nanoTime();
+    }
+
     @Override
     public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
+        receiveMillis = (System.nanoTime() - receiveStart) / 1_000_000;
         List<ReceiveCommand> todo = pending(commands);
         for (ReceiveCommand command : todo) {
             String name = command.getRefName();
@@ -49,28 +56,42 @@ final class PushGate implements PreReceiveHook {
             } else if (mirror.settings().forbidForcePush() && command.getType() == ReceiveCommand.Type.UPDATE_NONFASTFORWARD) {
                 deny(rp, command, "force-push to " + name + " is forbidden for '" + mirror.name()
                         + "' (ForbidForcePush in the bottle manifest); push a fast-forward instead");
+            } else if (mirror.settings().forbidForcePush() && command.getType() == ReceiveCommand.Type.DELETE) {
+                // A deletion throws history away just like a force-push does.
+                deny(rp, command, "deleting " + name + " is forbidden for '" + mirror.name()
+                        + "' (ForbidForcePush in the bottle manifest); ask someone with upstream access to delete it");
             }
         }
         todo = pending(commands);
         if (todo.isEmpty()) return;
 
-        List<PushFinding> findings;
-        long scanStart = System.nanoTime();
+        // Connect to the upstream while scanning; nothing of the push is sent before a clean scan.
+        CompletableFuture<UpstreamPush> upstream = UpstreamPush.connect(mirror.upstream(), rp.getRepository());
         try {
-            findings = scanner.scan(rp.getRepository(), todo, mirror.tips());
-            scanMillis = (System.nanoTime() - scanStart) / 1_000_000;
-        } catch (IOException | RuntimeException e) {
-            String reason = "git-gate could not scan the push (" + e.getMessage() + "); nothing was sent upstream";
-            rp.sendMessage("git-gate: " + reason);
-            todo.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, reason));
-            record("push", "error", reason, todo, Map.of());
-            return;
+            List<PushFinding> findings;
+            long scanStart = System.nanoTime();
+            try {
+                PushScanner.Result scan = scanner.scan(rp.getRepository(), todo, mirror.tips());
+                findings = scan.findings();
+                scanMillis = (System.nanoTime() - scanStart) / 1_000_000;
+                scanDetail = Map.of("blobs", scan.blobs(), "walkMillis", scan.walkMillis(), "blobMillis", scan.blobMillis());
+            } catch (IOException | RuntimeException e) {
+                String reason = "git-gate could not scan the push (" + e.getMessage() + "); nothing was sent upstream";
+                rp.sendMessage("git-gate: " + reason);
+                todo.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, reason));
+                record("push", "error", reason, todo, Map.of());
+                return;
+            }
+            if (!findings.isEmpty()) {
+                rejectForSecrets(rp, todo, findings);
+                return;
+            }
+            forward(rp, todo, upstream);
+        } finally {
+            upstream.whenComplete((push, failed) -> {
+                if (push != null) push.close();
+            });
         }
-        if (!findings.isEmpty()) {
-            rejectForSecrets(rp, todo, findings);
-            return;
-        }
-        forward(rp, todo);
     }
 
     private void rejectForSecrets(ReceivePack rp, List<ReceiveCommand> todo, List<PushFinding> findings) {
@@ -89,7 +110,7 @@ final class PushGate implements PreReceiveHook {
                 .toList()));
     }
 
-    private void forward(ReceivePack rp, List<ReceiveCommand> todo) {
+    private void forward(ReceivePack rp, List<ReceiveCommand> todo, CompletableFuture<UpstreamPush> upstream) {
         Repository pushed = rp.getRepository();
         Map<RemoteRefUpdate, ReceiveCommand> updates = new LinkedHashMap<>();
         try {
@@ -105,32 +126,28 @@ final class PushGate implements PreReceiveHook {
             failAll(rp, todo, "git-gate could not prepare the upstream push: " + e.getMessage());
             return;
         }
-        PushResult result;
+        Map<RemoteRefUpdate, UpstreamPush.Outcome> outcomes;
+        String upstreamMessages;
         long forwardStart = System.nanoTime();
-        try (Transport transport = mirror.upstream().open(pushed)) {
-            transport.setPushThin(true);
-            // The agent's git already searched for deltas; reuse its pack as is instead of searching again.
-            PackConfig pack = new PackConfig(pushed);
-            pack.setDeltaCompress(false);
-            pack.setReuseDeltas(true);
-            pack.setReuseObjects(true);
-            transport.setPackConfig(pack);
-            result = transport.push(NullProgressMonitor.INSTANCE, updates.keySet());
+        try {
+            UpstreamPush push = upstream.join();
+            outcomes = push.send(List.copyOf(updates.keySet()));
+            upstreamMessages = push.messages();
             forwardMillis = (System.nanoTime() - forwardStart) / 1_000_000;
         } catch (IOException | RuntimeException e) {
-            failAll(rp, todo, "upstream " + mirror.upstream().url() + " refused or unreachable: " + mirror.upstream().explain(e)
+            Exception cause = e instanceof CompletionException && e.getCause() instanceof Exception inner ? inner : e;
+            failAll(rp, todo, "upstream " + mirror.upstream().url() + " refused or unreachable: " + mirror.upstream().explain(cause)
                     + "; nothing was pushed");
             return;
         }
-        String upstreamMessages = result.getMessages();
-        if (upstreamMessages != null && !upstreamMessages.isBlank()) {
+        if (!upstreamMessages.isBlank()) {
             upstreamMessages.lines().filter(l -> !l.isBlank()).forEach(l -> rp.sendMessage("upstream: " + l.strip()));
         }
         List<ReceiveCommand> accepted = new ArrayList<>();
         for (Map.Entry<RemoteRefUpdate, ReceiveCommand> e : updates.entrySet()) {
             ReceiveCommand command = e.getValue();
-            RemoteRefUpdate update = result.getRemoteUpdate(command.getRefName());
-            applyUpstreamStatus(command, update == null ? e.getKey() : update);
+            UpstreamPush.Outcome outcome = outcomes.get(e.getKey());
+            applyUpstreamStatus(command, outcome);
             if (command.getResult() == ReceiveCommand.Result.OK) {
                 accepted.add(command);
             } else {
@@ -149,9 +166,9 @@ final class PushGate implements PreReceiveHook {
         }
     }
 
-    private static void applyUpstreamStatus(ReceiveCommand command, RemoteRefUpdate update) {
-        String message = update.getMessage() == null ? "" : update.getMessage();
-        switch (update.getStatus()) {
+    private static void applyUpstreamStatus(ReceiveCommand command, UpstreamPush.Outcome outcome) {
+        String message = outcome.message() == null ? "" : outcome.message();
+        switch (outcome.status()) {
             case OK, UP_TO_DATE -> command.setResult(ReceiveCommand.Result.OK);
             case REJECTED_NONFASTFORWARD -> command.setResult(ReceiveCommand.Result.REJECTED_NONFASTFORWARD);
             case REJECTED_NODELETE -> command.setResult(ReceiveCommand.Result.REJECTED_NODELETE);
@@ -162,7 +179,7 @@ final class PushGate implements PreReceiveHook {
             case REJECTED_OTHER_REASON -> command.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON,
                     "upstream rejected it" + (message.isEmpty() ? "" : ": " + message));
             default -> command.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON,
-                    "the upstream did not confirm the update (" + update.getStatus() + ")");
+                    "the upstream did not confirm the update (" + outcome.status() + ")");
         }
     }
 
@@ -180,7 +197,9 @@ final class PushGate implements PreReceiveHook {
 
     private void record(String action, String outcome, String detail, List<ReceiveCommand> commands, Map<String, Object> extra) {
         Map<String, Object> fields = new LinkedHashMap<>(extra);
+        if (receiveMillis >= 0) fields.put("receiveMillis", receiveMillis);
         if (scanMillis >= 0) fields.put("scanMillis", scanMillis);
+        fields.putAll(scanDetail);
         if (forwardMillis >= 0) fields.put("forwardMillis", forwardMillis);
         fields.put("refs", commands.stream()
                 .map(c -> Map.of("ref", c.getRefName(), "type", c.getType().name(), "old", c.getOldId().name(), "new", c.getNewId().name()))

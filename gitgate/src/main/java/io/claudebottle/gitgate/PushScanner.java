@@ -62,21 +62,40 @@ final class PushScanner {
      * @param commands     the ref updates of the push; deletions carry nothing to scan
      * @param upstreamTips the upstream's ref tips: history reachable from them is not new
      */
-    List<PushFinding> scan(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips)
+    Result scan(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips)
             throws IOException {
-        List<PushFinding> findings = new ArrayList<>();
-        List<NewBlob> blobs = new ArrayList<>();
-        walk(pushed, commands, upstreamTips, blobs, findings);
-        findings.addAll(scanBlobs(pushed, blobs));
-        return findings;
+        long start = System.nanoTime();
+        List<NewContent> contents = new ArrayList<>();
+        walk(pushed, commands, upstreamTips, contents);
+        long walked = System.nanoTime();
+        List<PushFinding> findings = scanAll(pushed, contents);
+        int blobs = (int) contents.stream().filter(c -> c instanceof NewBlob).count();
+        return new Result(findings, blobs, (walked - start) / 1_000_000, (System.nanoTime() - walked) / 1_000_000);
     }
 
-    /** A blob the upstream lacks, with the first place the push introduces it. */
-    private record NewBlob(ObjectId id, String path, String commit) {
+    /**
+     * @param findings   what was found, in walk order
+     * @param blobs      how many new blobs were scanned
+     * @param walkMillis time to find what is new
+     * @param blobMillis time to read and scan it (blobs, commit and tag messages)
+     */
+    record Result(List<PushFinding> findings, int blobs, long walkMillis, long blobMillis) {
+    }
+
+    /** Something the upstream lacks, with the first place the push introduces it. */
+    private sealed interface NewContent permits NewBlob, NewText {
+    }
+
+    /** A blob, read when it is scanned. */
+    private record NewBlob(ObjectId id, String path, String commit) implements NewContent {
+    }
+
+    /** A commit or tag object's raw text (its message, author, committer). */
+    private record NewText(byte[] raw, String label, String commit) implements NewContent {
     }
 
     private void walk(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips,
-                      List<NewBlob> blobs, List<PushFinding> findings) throws IOException {
+                      List<NewContent> contents) throws IOException {
         Set<ObjectId> seen = new HashSet<>();
         try (ObjectReader reader = pushed.newObjectReader(); RevWalk walk = new RevWalk(reader)) {
             boolean anyStart = false;
@@ -85,7 +104,7 @@ final class PushScanner {
                 RevObject target = walk.parseAny(command.getNewId());
                 while (target instanceof RevTag tag) {
                     if (seen.add(tag.copy())) {
-                        scanBytes(tag.getRawBuffer(), "(tag message)", tag.abbreviate(10).name(), findings);
+                        contents.add(new NewText(tag.getRawBuffer(), "(tag message)", tag.abbreviate(10).name()));
                     }
                     target = walk.parseAny(tag.getObject());
                 }
@@ -94,8 +113,8 @@ final class PushScanner {
                         walk.markStart(commit);
                         anyStart = true;
                     }
-                    case RevTree tree -> collectTree(reader, tree, "(tree of " + command.getRefName() + ")", seen, blobs);
-                    default -> collectBlob(target, "(blob " + command.getRefName() + ")", "-", seen, blobs);
+                    case RevTree tree -> collectTree(reader, tree, "(tree of " + command.getRefName() + ")", seen, contents);
+                    default -> collectBlob(target, "(blob " + command.getRefName() + ")", "-", seen, contents);
                 }
             }
             if (!anyStart) return;
@@ -112,7 +131,7 @@ final class PushScanner {
             walk.sort(RevSort.REVERSE, true); // oldest first: a secret is blamed on the commit that introduced it
             for (RevCommit commit; (commit = walk.next()) != null; ) {
                 String abbrev = commit.abbreviate(10).name();
-                scanBytes(commit.getRawBuffer(), "(commit message)", abbrev, findings);
+                contents.add(new NewText(commit.getRawBuffer(), "(commit message)", abbrev));
                 try (TreeWalk tree = new TreeWalk(reader)) {
                     tree.setRecursive(true);
                     tree.addTree(commit.getTree());
@@ -124,7 +143,7 @@ final class PushScanner {
                     while (tree.next()) {
                         if (tree.getFileMode(0).getObjectType() != Constants.OBJ_BLOB) continue; // gitlinks, deletions
                         if (sameAsSomeParent(tree)) continue;
-                        collectBlob(tree.getObjectId(0), tree.getPathString(), abbrev, seen, blobs);
+                        collectBlob(tree.getObjectId(0), tree.getPathString(), abbrev, seen, contents);
                     }
                 }
             }
@@ -139,38 +158,38 @@ final class PushScanner {
     }
 
     private static void collectTree(ObjectReader reader, RevTree root, String label, Set<ObjectId> seen,
-                                    List<NewBlob> blobs) throws IOException {
+                                    List<NewContent> contents) throws IOException {
         try (TreeWalk tree = new TreeWalk(reader)) {
             tree.setRecursive(true);
             tree.addTree(root);
             while (tree.next()) {
                 if (tree.getFileMode(0) == FileMode.GITLINK) continue;
-                collectBlob(tree.getObjectId(0), tree.getPathString(), label, seen, blobs);
+                collectBlob(tree.getObjectId(0), tree.getPathString(), label, seen, contents);
             }
         }
     }
 
-    private static void collectBlob(AnyObjectId id, String path, String commit, Set<ObjectId> seen, List<NewBlob> blobs) {
+    private static void collectBlob(AnyObjectId id, String path, String commit, Set<ObjectId> seen, List<NewContent> contents) {
         ObjectId blob = id.copy();
-        if (seen.add(blob)) blobs.add(new NewBlob(blob, path, commit));
+        if (seen.add(blob)) contents.add(new NewBlob(blob, path, commit));
     }
 
     /**
-     * Scans the blobs on up to {@link #PARALLELISM} threads (each with its own reader), and returns
-     * the findings in walk order so the report is stable.
+     * Scans what is new on up to {@link #PARALLELISM} threads (each with its own reader), and
+     * returns the findings in walk order so the report is stable.
      */
-    private List<PushFinding> scanBlobs(Repository pushed, List<NewBlob> blobs) throws IOException {
-        int threads = Math.min(PARALLELISM, Math.max(1, blobs.size() / 8));
-        AtomicReferenceArray<List<PushFinding>> perBlob = new AtomicReferenceArray<>(blobs.size());
+    private List<PushFinding> scanAll(Repository pushed, List<NewContent> contents) throws IOException {
+        int threads = Math.min(PARALLELISM, Math.max(1, contents.size() / 8));
+        AtomicReferenceArray<List<PushFinding>> perItem = new AtomicReferenceArray<>(contents.size());
         if (threads <= 1) {
-            scanStripe(pushed, blobs, perBlob, 0, 1);
+            scanStripe(pushed, contents, perItem, 0, 1);
         } else {
             try (ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("git-gate-scan-", 0).factory())) {
                 List<Future<?>> stripes = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     int first = t;
                     stripes.add(pool.submit(() -> {
-                        scanStripe(pushed, blobs, perBlob, first, threads);
+                        scanStripe(pushed, contents, perItem, first, threads);
                         return null;
                     }));
                 }
@@ -188,20 +207,22 @@ final class PushScanner {
             }
         }
         List<PushFinding> findings = new ArrayList<>();
-        for (int i = 0; i < perBlob.length(); i++) {
-            if (perBlob.get(i) != null) findings.addAll(perBlob.get(i));
+        for (int i = 0; i < perItem.length(); i++) {
+            if (perItem.get(i) != null) findings.addAll(perItem.get(i));
         }
         return findings;
     }
 
-    private void scanStripe(Repository pushed, List<NewBlob> blobs, AtomicReferenceArray<List<PushFinding>> perBlob, int first, int step)
+    private void scanStripe(Repository pushed, List<NewContent> contents, AtomicReferenceArray<List<PushFinding>> perItem, int first, int step)
             throws IOException {
         try (ObjectReader reader = pushed.newObjectReader()) {
-            for (int i = first; i < blobs.size(); i += step) {
-                NewBlob blob = blobs.get(i);
+            for (int i = first; i < contents.size(); i += step) {
                 List<PushFinding> found = new ArrayList<>();
-                scanBlob(reader, blob.id(), blob.path(), blob.commit(), found);
-                if (!found.isEmpty()) perBlob.set(i, found);
+                switch (contents.get(i)) {
+                    case NewBlob blob -> scanBlob(reader, blob.id(), blob.path(), blob.commit(), found);
+                    case NewText text -> scanBytes(text.raw(), text.label(), text.commit(), found);
+                }
+                if (!found.isEmpty()) perItem.set(i, found);
             }
         }
     }

@@ -24,6 +24,7 @@ final class RefreshingUploadPack extends UploadPack {
     @Override
     public void upload(InputStream input, OutputStream output, OutputStream messages) throws IOException {
         try {
+            mirror.awaitFirstSync();
             mirror.refresh();
         } catch (Mirror.UpstreamException e) {
             String reason = "git-gate: cannot fetch '" + mirror.name() + "' from its upstream " + mirror.upstream().url()

@@ -18,7 +18,12 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -261,6 +266,113 @@ class GitGateTest {
     }
 
     @Test
+    void deletionIsRefusedWhenForcePushIsForbidden() throws Exception {
+        Path work = cloneThroughGate("work");
+        String topic = commit(work, "t.txt", "t\n", "topic work");
+        git.run(work, "push", "-q", "origin", "HEAD:refs/heads/topic", "HEAD:refs/tags/v1").ok();
+        gate = startGate(repo(server.hostKeyLine(), true, Map.of(), "127.0.0.1"));
+        git.run(work, "remote", "set-url", "origin", gateUrl()).ok();
+        String next = commit(work, "u.txt", "u\n", "more work");
+
+        GitCli.Result push = git.run(work, "push", "origin", ":topic", ":refs/tags/v1", "HEAD:main");
+
+        assertThat(push.exit()).isNotZero();
+        assertThat(push.output())
+                .contains("remote: git-gate: deleting refs/heads/topic is forbidden for 'r' (ForbidForcePush")
+                .contains("remote: git-gate: deleting refs/tags/v1 is forbidden for 'r' (ForbidForcePush")
+                .contains("[remote rejected] topic (deleting refs/heads/topic is forbidden");
+        assertThat(upstreamRef("refs/heads/topic")).isEqualTo(topic);
+        assertThat(upstreamRef("refs/tags/v1")).isEqualTo(topic);
+        assertThat(upstreamRef("refs/heads/main")).as("the fast-forward in the same push still goes through").isEqualTo(next);
+        assertThat(audit).anyMatch(e -> e.action().equals("push") && e.outcome().equals("denied")
+                && e.detail().startsWith("deleting refs/heads/topic"));
+    }
+
+    @Test
+    void firstMirrorCloneRunsInTheBackgroundAndRequestsWaitForIt() throws Exception {
+        gate.close();
+        gate = null;
+        audit.clear();
+        Path direct = tmp.resolve("direct");
+        git.run(tmp, "clone", "-q", upstreamRepo.toString(), direct.toString()).ok();
+        String pushed = commit(direct, "while-cloning.txt", "w\n", "pushed while the gate clones");
+        List<String> progress = new CopyOnWriteArrayList<>();
+        CountDownLatch upstreamSlow = server.holdUploadPacks();
+        try {
+            gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state-bg"),
+                            List.of(repo(server.hostKeyLine(), false, Map.of(), "127.0.0.1"))),
+                    SecretScanner.defaults(), audit::add, (repo, task, done, total) -> progress.add(repo + ":" + task));
+            // start() returned although the upstream has not served the clone yet: nothing waits on it.
+            awaitCondition(() -> server.uploadPacksHeld() == 1, "the gate's first clone to reach the upstream");
+            assertThat(audit).noneMatch(e -> e.action().equals("mirror"));
+
+            git.run(direct, "remote", "add", "gate", gateUrl()).ok();
+            CompletableFuture<GitCli.Result> clone = runAsync(tmp, "clone", "-q", gateUrl(), tmp.resolve("early").toString());
+            CompletableFuture<GitCli.Result> push = runAsync(direct, "push", "gate", "main");
+            Thread.sleep(1_000);
+            assertThat(clone).as("a clone waits for the first mirror clone").isNotDone();
+            assertThat(push).as("a push waits for the first mirror clone").isNotDone();
+
+            upstreamSlow.countDown();
+            push.get(60, TimeUnit.SECONDS).ok();
+            clone.get(60, TimeUnit.SECONDS).ok();
+        } finally {
+            upstreamSlow.countDown();
+        }
+        assertThat(upstreamRef("refs/heads/main")).isEqualTo(pushed);
+        assertThat(progress).anyMatch(t -> t.startsWith("r:Receiving objects"));
+        assertThat(audit).anyMatch(e -> e.action().equals("mirror") && e.outcome().equals("ok"));
+    }
+
+    @Test
+    void failedFirstMirrorCloneFailsFetchAndPushClearlyUntilTheUpstreamIsBack() throws Exception {
+        Path work = cloneThroughGate("work");
+        gate.close();
+        gate = null;
+        server.close();
+        int port = server.port();
+        gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state-down"),
+                        List.of(repo(server.hostKeyLine(), false, Map.of(), "127.0.0.1"))),
+                SecretScanner.defaults(), audit::add, MirrorProgress.NONE);
+        git.run(work, "remote", "set-url", "origin", gateUrl()).ok();
+        String before = upstreamRef("refs/heads/main");
+        String pushed = commit(work, "p.txt", "p\n", "p");
+
+        GitCli.Result fetch = git.run(work, "fetch", "origin");
+        GitCli.Result push = git.run(work, "push", "origin", "main");
+
+        assertThat(fetch.exit()).isNotZero();
+        assertThat(fetch.output()).contains("fatal: remote error: git-gate: cannot fetch 'r' from its upstream");
+        assertThat(push.exit()).isNotZero();
+        assertThat(push.output()).contains("fatal: remote error: git-gate: cannot push to 'r': its upstream ssh://git@127.0.0.1:"
+                + port + "/o/r.git could not be mirrored").contains("Nothing was sent upstream");
+        assertThat(upstreamRef("refs/heads/main")).isEqualTo(before);
+        assertThat(audit).anyMatch(e -> e.action().equals("mirror") && e.outcome().equals("error"));
+
+        server = UpstreamSshServer.start(server.root(), clientKey, server.hostKey(), port);
+        git.run(work, "push", "-q", "origin", "main").ok();
+        assertThat(upstreamRef("refs/heads/main")).isEqualTo(pushed);
+    }
+
+    private CompletableFuture<GitCli.Result> runAsync(Path dir, String... args) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return git.run(dir, args);
+            } catch (IOException | InterruptedException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    private static void awaitCondition(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void wrongKnownHostKeyFailsFetchAndPushWithAClearMessage() throws Exception {
         Path work = cloneThroughGate("work");
         String impostor = UpstreamSshServer.publicKeyLine(UpstreamSshServer.newKeyPair());
@@ -404,6 +516,7 @@ class GitGateTest {
         gate.close();
         gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state2"), List.of(repo(server.hostKeyLine(), false, Map.of(), "127.0.0.1"))),
                 SecretScanner.defaults(), audit::add, (repo, task, done, total) -> tasks.add(repo + ":" + task + ":" + done + "/" + total));
+        git.run(tmp, "ls-remote", gateUrl()).ok(); // waits for the first clone
         assertThat(tasks).anyMatch(t -> t.startsWith("r:Receiving objects:"));
         assertThat(audit).anyMatch(e -> e.action().equals("mirror") && e.outcome().equals("ok"));
     }

@@ -28,6 +28,9 @@ import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real SSH git server on loopback (Apache MINA sshd running JGit upload-pack / receive-pack),
@@ -38,11 +41,13 @@ final class UpstreamSshServer implements AutoCloseable {
     private final SshServer server;
     private final KeyPair hostKey;
     private final Path root;
+    private final GitCommands commands;
 
-    private UpstreamSshServer(SshServer server, KeyPair hostKey, Path root) {
+    private UpstreamSshServer(SshServer server, KeyPair hostKey, Path root, GitCommands commands) {
         this.server = server;
         this.hostKey = hostKey;
         this.root = root;
+        this.commands = commands;
     }
 
     static KeyPair newKeyPair() throws GeneralSecurityException {
@@ -72,6 +77,20 @@ final class UpstreamSshServer implements AutoCloseable {
     }
 
     static UpstreamSshServer start(Path root, KeyPair clientKey, KeyPair hostKey, int port) throws IOException {
+        return start(root, clientKey, hostKey, port, false);
+    }
+
+    /**
+     * Like {@link #start(Path, KeyPair)}, but the upstream is the real {@code git receive-pack} /
+     * {@code git upload-pack}, as on a Gitea or GitHub server (benchmarks: a JGit upstream in the
+     * benchmark's own JVM would share its CPU and its JGit settings with the gate).
+     */
+    static UpstreamSshServer startWithGitBinary(Path root, KeyPair clientKey) throws IOException, GeneralSecurityException {
+        return start(root, clientKey, newKeyPair(), 0, true);
+    }
+
+    private static UpstreamSshServer start(Path root, KeyPair clientKey, KeyPair hostKey, int port, boolean gitBinary)
+            throws IOException {
         SshServer server = SshServer.setUpDefaultServer();
         server.setHost("127.0.0.1");
         server.setPort(port);
@@ -79,9 +98,10 @@ final class UpstreamSshServer implements AutoCloseable {
         server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, clientKey.getPublic()));
         server.setPasswordAuthenticator(null);
         server.setKeyboardInteractiveAuthenticator(null);
-        server.setCommandFactory(new GitCommands(root));
+        GitCommands commands = new GitCommands(root, gitBinary, new AtomicReference<>(), new AtomicInteger());
+        server.setCommandFactory(commands);
         server.start();
-        return new UpstreamSshServer(server, hostKey, root);
+        return new UpstreamSshServer(server, hostKey, root, commands);
     }
 
     int port() {
@@ -100,12 +120,27 @@ final class UpstreamSshServer implements AutoCloseable {
         return root;
     }
 
+    /**
+     * Makes every upload-pack (fetch, clone) wait until the returned latch is counted down, to
+     * stand in for a slow first clone of a large upstream.
+     */
+    CountDownLatch holdUploadPacks() {
+        CountDownLatch release = new CountDownLatch(1);
+        commands.uploadHold().set(release);
+        return release;
+    }
+
+    /** Upload-packs waiting on {@link #holdUploadPacks()} right now. */
+    int uploadPacksHeld() {
+        return commands.held().get();
+    }
+
     @Override
     public void close() throws IOException {
         server.stop(true);
     }
 
-    private record GitCommands(Path root) implements CommandFactory {
+    private record GitCommands(Path root, boolean gitBinary, AtomicReference<CountDownLatch> uploadHold, AtomicInteger held) implements CommandFactory {
         @Override
         public Command createCommand(ChannelSession channel, String command) throws IOException {
             List<String> argv = CommandFactory.split(command);
@@ -114,21 +149,23 @@ final class UpstreamSshServer implements AutoCloseable {
             }
             Path dir = root.resolve(argv.get(1).replaceFirst("^/+", "")).normalize();
             if (!dir.startsWith(root)) throw new IOException("outside the served root: " + argv.get(1));
-            return new GitCommand(argv.get(0), dir);
+            return new GitCommand(argv.get(0), dir, this);
         }
     }
 
     private static final class GitCommand implements Command {
         private final String verb;
         private final Path gitDir;
+        private final GitCommands commands;
         private InputStream in;
         private OutputStream out;
         private OutputStream err;
         private ExitCallback exit;
 
-        GitCommand(String verb, Path gitDir) {
+        GitCommand(String verb, Path gitDir, GitCommands commands) {
             this.verb = verb;
             this.gitDir = gitDir;
+            this.commands = commands;
         }
 
         @Override
@@ -158,8 +195,21 @@ final class UpstreamSshServer implements AutoCloseable {
         }
 
         private void run(String protocol) {
+            if (commands.gitBinary()) {
+                runGitBinary(protocol);
+                return;
+            }
             try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build()) {
                 if (verb.equals("git-upload-pack")) {
+                    CountDownLatch hold = commands.uploadHold().get();
+                    if (hold != null) {
+                        commands.held().incrementAndGet();
+                        try {
+                            hold.await();
+                        } finally {
+                            commands.held().decrementAndGet();
+                        }
+                    }
                     UploadPack upload = new UploadPack(repo);
                     if (protocol != null) upload.setExtraParameters(Arrays.asList(protocol.split(":")));
                     upload.upload(in, out, err);
@@ -176,6 +226,46 @@ final class UpstreamSshServer implements AutoCloseable {
                     // the client went away
                 }
                 exit.onExit(1, String.valueOf(e.getMessage()));
+            }
+        }
+
+        private void runGitBinary(String protocol) {
+            try {
+                ProcessBuilder pb = new ProcessBuilder("git", verb.substring("git-".length()), gitDir.toString());
+                pb.environment().keySet().removeIf(k -> k.startsWith("GIT_"));
+                pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+                if (protocol != null) pb.environment().put("GIT_PROTOCOL", protocol);
+                Process p = pb.start();
+                Thread toGit = Thread.ofVirtual().start(() -> pump(in, p.getOutputStream(), true));
+                Thread errors = Thread.ofVirtual().start(() -> pump(p.getErrorStream(), err, false));
+                pump(p.getInputStream(), out, false);
+                errors.join();
+                int code = p.waitFor();
+                toGit.interrupt();
+                exit.onExit(code);
+            } catch (IOException | InterruptedException e) {
+                exit.onExit(1, String.valueOf(e.getMessage()));
+            }
+        }
+
+        /** Copies until EOF, flushing every chunk: the SSH channel buffers what is not flushed. */
+        private static void pump(InputStream from, OutputStream to, boolean closeWhenDone) {
+            byte[] buffer = new byte[64 * 1024];
+            try {
+                for (int n; (n = from.read(buffer)) > 0; ) {
+                    to.write(buffer, 0, n);
+                    to.flush();
+                }
+            } catch (IOException e) {
+                // one side went away; the process exit or the channel close ends the command
+            } finally {
+                if (closeWhenDone) {
+                    try {
+                        to.close();
+                    } catch (IOException ignored) {
+                        // already closed
+                    }
+                }
             }
         }
 
