@@ -3,6 +3,7 @@ package io.claudebottle.sidecar;
 import io.claudebottle.egress.BottleCa;
 import io.claudebottle.egress.EgressProxy;
 import io.claudebottle.egress.EgressSettings;
+import io.claudebottle.egress.HostResolver;
 
 /** The egress proxy as a sidecar service. */
 final class EgressService implements SidecarService {
@@ -12,7 +13,7 @@ final class EgressService implements SidecarService {
         this.proxy = proxy;
     }
 
-    static EgressService start(SidecarConfig.Egress config, SidecarContext ctx, BottleCa ca) {
+    static EgressService start(SidecarConfig.Egress config, SidecarContext ctx, BottleCa ca, HostResolver resolver) {
         EgressSettings settings = EgressSettings.builder()
                 .bind(ctx.bind())
                 .port(config.port())
@@ -22,6 +23,7 @@ final class EgressService implements SidecarService {
                 .dlpExempt(config.dlpExempt())
                 .extraTrustedCaFiles(config.extraTrustedCaFiles())
                 .scanner(ctx.scanner())
+                .resolver(resolver)
                 .build();
         return new EgressService(EgressProxy.start(settings, ca, ctx.audit()));
     }

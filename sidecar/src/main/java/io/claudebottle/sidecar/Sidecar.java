@@ -3,6 +3,7 @@ package io.claudebottle.sidecar;
 import io.claudebottle.dlp.SecretScanner;
 import io.claudebottle.egress.AuditLog;
 import io.claudebottle.egress.BottleCa;
+import io.claudebottle.egress.HostResolver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,8 +58,22 @@ public final class Sidecar implements AutoCloseable {
         return start(config, injectedValues, System::getenv);
     }
 
+    /**
+     * Starts the sidecar inside the launcher's JVM (the native backend): {@code ca} is minted
+     * beforehand because the agent's sandbox needs its certificate while the services start, the
+     * cred-proxy reads its tokens through {@code environment}, and the egress proxy resolves names
+     * with {@code resolver} (the launcher's JVM cannot take a private hosts file).
+     */
+    public static Sidecar start(SidecarConfig config, BottleCa ca, UnaryOperator<String> environment, HostResolver resolver) {
+        return start(config, ca, CredProxyService.tokens(config.credProxy(), environment), environment, resolver);
+    }
+
     private static Sidecar start(SidecarConfig config, Set<String> injectedValues, UnaryOperator<String> environment) {
-        BottleCa ca = BottleCa.mint(config.bottle());
+        return start(config, BottleCa.mint(config.bottle()), injectedValues, environment, HostResolver.system());
+    }
+
+    private static Sidecar start(SidecarConfig config, BottleCa ca, Set<String> injectedValues,
+                                 UnaryOperator<String> environment, HostResolver resolver) {
         writeCaCertificate(config.caCertFile(), ca.certificatePem());
         AuditLog audit = AuditLog.appendingTo(config.auditLog());
         List<SidecarService> started = new ArrayList<>();
@@ -66,9 +81,10 @@ public final class Sidecar implements AutoCloseable {
         try {
             SidecarContext ctx = new SidecarContext(config.bottle(), config.bind(), audit,
                     scanner(config).ignoringValues(injectedValues), ca.certificate(), Collections.unmodifiableMap(ports));
-            if (config.egress() != null) add(started, ports, EgressService.start(config.egress(), ctx, ca));
+            if (config.egress() != null) add(started, ports, EgressService.start(config.egress(), ctx, ca, resolver));
             if (config.credProxy() != null) add(started, ports, CredProxyService.start(config.credProxy(), ctx, environment));
             if (config.gitGate() != null && !config.gitGate().repos().isEmpty()) add(started, ports, GitGateService.start(config.gitGate(), ctx));
+            if (config.dns() != null) add(started, ports, DnsSinkService.start(config.dns(), ctx));
             // Further services (git-gate) are added here, after egress, so that they
             // can send their traffic through it: add(started, ports, XService.start(config.x(), ctx));
             List<SidecarService> view = Collections.unmodifiableList(started);

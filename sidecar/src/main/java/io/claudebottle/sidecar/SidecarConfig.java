@@ -30,9 +30,10 @@ import java.util.Map;
  * @param egress      the egress proxy; absent means no egress service
  * @param credProxy   the cred-proxy; absent means no cred-proxy (it needs the egress service)
  * @param gitGate     the git-gate; absent or without repos means no git-gate
+ * @param dns         the DNS sink the agent's resolver points at; absent means none
  */
 public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCertFile,
-                            Supervise supervise, Egress egress, CredProxy credProxy, GitGate gitGate) {
+                            Supervise supervise, Egress egress, CredProxy credProxy, GitGate gitGate, Dns dns) {
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -51,6 +52,13 @@ public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCe
     public record Supervise(int port) {
         public Supervise {
             checkPort("supervise.port", port);
+        }
+    }
+
+    /** {@code "dns": {"port": 53}}: a sink that answers every query REFUSED and audits the name. */
+    public record Dns(int port) {
+        public Dns {
+            checkPort("dns.port", port);
         }
     }
 
