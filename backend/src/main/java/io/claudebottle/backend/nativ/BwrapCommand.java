@@ -12,7 +12,7 @@ final class BwrapCommand {
     static List<String> argv(String bwrap, List<MountOp> layout, SandboxSpec spec) {
         List<String> argv = new ArrayList<>(List.of(bwrap,
                 "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                "--unshare-cgroup-try", "--disable-userns", "--hostname", "bottle", "--die-with-parent",
+                "--unshare-cgroup-try", "--disable-userns", "--hostname", "bottle", "--die-with-parent", "--new-session",
                 "--cap-drop", "ALL"));
         for (MountOp op : layout) {
             switch (op) {

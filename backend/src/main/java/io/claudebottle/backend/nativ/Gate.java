@@ -18,9 +18,22 @@ final class Gate {
     private Gate() {
     }
 
-    /** Shell lines that signal readiness, wait for go and close both handshake fds. */
+    /**
+     * Shell lines that signal readiness, wait for go, close both handshake fds, and put the
+     * command ({@code "$@"}) in a session of its own with {@code setsid}: without one it would
+     * share the launcher's controlling terminal, and TIOCSTI could type into the user's shell.
+     * {@code go N} instead of {@code go} gives the command {@code /dev/pts/N} of the sandbox as
+     * stdin, stdout, stderr and controlling terminal.
+     */
     static String handshake() {
-        return "echo " + READY + " >&4; exec 4>&-; read -r go <&3 && [ \"$go\" = " + GO + " ] || exit 111; exec 3<&-";
+        return "echo " + READY + " >&4; exec 4>&-; read -r go pts <&3 && [ \"$go\" = " + GO + " ] || exit 111; exec 3<&-; "
+                + "case \"$pts\" in '') set -- setsid -w \"$@\" ;; *[!0-9]*) exit 111 ;; "
+                + "*) exec 0<>\"/dev/pts/$pts\" 1>&0 2>&0; set -- setsid -w -c \"$@\" ;; esac";
+    }
+
+    /** The line the launcher writes to let the command run: on a pty of the sandbox's devpts, or on its pipes. */
+    static String go(java.util.OptionalInt pts) {
+        return pts.isPresent() ? GO + " " + pts.getAsInt() + "\n" : GO + "\n";
     }
 
     /** The command wrapped in the handshake (for a tool that has already set up the sandbox). */

@@ -20,7 +20,19 @@ final class Libc {
     static final int EPERM = 1;
     static final int O_RDONLY = 0;
     static final int O_CLOEXEC = 0x80000;
+    static final int O_RDWR = 2;
+    static final int O_NOCTTY = 0x100;
     static final int CLONE_NEWNET = 0x40000000;
+    static final int EIO = 5;
+    static final int EINTR = 4;
+    /** ioctl(2) requests of the pty and terminal calls (asm-generic/ioctls.h). */
+    static final long TIOCGWINSZ = 0x5413;
+    static final long TIOCSWINSZ = 0x5414;
+    static final long TIOCGPTN = 0x80045430L;
+    static final long TIOCSPTLCK = 0x40045431L;
+    private static final int TCSANOW = 0;
+    /** glibc's struct termios on Linux is 60 bytes; 64 leaves room. */
+    static final long TERMIOS_SIZE = 64;
     /** ioctl_ns(2): a descriptor of the user namespace that owns the namespace behind a descriptor. */
     private static final long NS_GET_USERNS = 0xb701;
     private static final long SYS_PIDFD_OPEN = 434;
@@ -44,6 +56,23 @@ final class Libc {
     private static final MethodHandle IOCTL = errnoCapturing("ioctl",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_POINTER = errnoCapturing("ioctl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle READ = errnoCapturing("read",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle WRITE = errnoCapturing("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle ISATTY = LINKER.downcallHandle(LIBC.findOrThrow("isatty"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle TCGETATTR = errnoCapturing("tcgetattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle TCSETATTR = errnoCapturing("tcsetattr",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    private static final MethodHandle CFMAKERAW = LINKER.downcallHandle(LIBC.findOrThrow("cfmakeraw"),
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    private static final MethodHandle DUP = errnoCapturing("dup",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle DUP2 = errnoCapturing("dup2",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.findOrThrow("geteuid"),
@@ -131,6 +160,17 @@ final class Libc {
         }
     }
 
+    static int dup(int fd) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            return check("dup(" + fd + ")", (int) DUP.invokeExact(state, fd), state);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("dup", t);
+        }
+    }
+
     static void dup2(int from, int to) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
@@ -139,6 +179,102 @@ final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("dup2", t);
+        }
+    }
+
+    /** ioctl(fd, request, arg) with {@code arg} pointing at {@code buffer} (in and out). */
+    static void ioctl(int fd, long request, MemorySegment buffer, String what) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            check(what, (int) IOCTL_POINTER.invokeExact(state, fd, request, buffer), state);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("ioctl", t);
+        }
+    }
+
+    /** read(2) into {@code buffer}; 0 at end of file. Retries EINTR. */
+    static int read(int fd, MemorySegment buffer) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, buffer, buffer.byteSize());
+                if (n >= 0) {
+                    return (int) n;
+                }
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno != EINTR) {
+                    throw new NativeCallException("read(" + fd + ")", errno);
+                }
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("read", t);
+        }
+    }
+
+    /** write(2) of all {@code length} bytes of {@code buffer}. Retries EINTR and short writes. */
+    static void writeFully(int fd, MemorySegment buffer, long length) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long done = 0;
+            while (done < length) {
+                long n = (long) WRITE.invokeExact(state, fd, buffer.asSlice(done), length - done);
+                if (n >= 0) {
+                    done += n;
+                    continue;
+                }
+                int errno = (int) ERRNO.get(state, 0L);
+                if (errno != EINTR) {
+                    throw new NativeCallException("write(" + fd + ")", errno);
+                }
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("write", t);
+        }
+    }
+
+    static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw new IllegalStateException("isatty", t);
+        }
+    }
+
+    /** The terminal settings of {@code fd} into {@code termios} ({@link #TERMIOS_SIZE} bytes). */
+    static void tcgetattr(int fd, MemorySegment termios) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            check("tcgetattr(" + fd + ")", (int) TCGETATTR.invokeExact(state, fd, termios), state);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("tcgetattr", t);
+        }
+    }
+
+    static void tcsetattr(int fd, MemorySegment termios) throws NativeCallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            check("tcsetattr(" + fd + ")", (int) TCSETATTR.invokeExact(state, fd, TCSANOW, termios), state);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("tcsetattr", t);
+        }
+    }
+
+    /** Turns {@code termios} into raw mode: no echo, no line editing, no signals from keys, 8-bit clean. */
+    static void cfmakeraw(MemorySegment termios) {
+        try {
+            CFMAKERAW.invokeExact(termios);
+        } catch (Throwable t) {
+            throw new IllegalStateException("cfmakeraw", t);
         }
     }
 

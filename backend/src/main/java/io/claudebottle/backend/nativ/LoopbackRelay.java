@@ -10,28 +10,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * Carries each connection the agent makes to a listener inside its network namespace to the
  * sidecar's port on the host's loopback. The listeners were bound in the sandbox's namespace; the
  * connections to the sidecar are opened here, in the host's. No sidecar, no connection: the
- * agent's connection is closed at once (fail closed).
+ * agent's connection is closed at once (fail closed) — also when the sidecar's port is taken over
+ * by some other process after the sidecar closed it.
  */
 final class LoopbackRelay implements AutoCloseable {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
     private final Map<ServerSocketChannel, Integer> targets;
+    private final BooleanSupplier sidecarOpen;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private LoopbackRelay(Map<ServerSocketChannel, Integer> targets) {
+    private LoopbackRelay(Map<ServerSocketChannel, Integer> targets, BooleanSupplier sidecarOpen) {
         this.targets = Map.copyOf(targets);
+        this.sidecarOpen = sidecarOpen;
     }
 
-    /** Starts relaying: listener → 127.0.0.1:{@code hostPort} on the host. */
-    static LoopbackRelay start(Map<ServerSocketChannel, Integer> targets) {
-        LoopbackRelay relay = new LoopbackRelay(targets);
+    /** Starts relaying: listener → 127.0.0.1:{@code hostPort} on the host, while {@code sidecarOpen} says so. */
+    static LoopbackRelay start(Map<ServerSocketChannel, Integer> targets, BooleanSupplier sidecarOpen) {
+        LoopbackRelay relay = new LoopbackRelay(targets, sidecarOpen);
         relay.targets.forEach((listener, port) ->
                 Thread.ofVirtual().name("bottle-relay-accept-" + port).start(() -> relay.acceptLoop(listener, port)));
         return relay;
@@ -53,6 +57,9 @@ final class LoopbackRelay implements AutoCloseable {
         open.add(agent);
         SocketChannel sidecar = null;
         try {
+            if (!sidecarOpen.getAsBoolean()) {
+                return;
+            }
             sidecar = SocketChannel.open(new InetSocketAddress(LOOPBACK, hostPort));
             open.add(sidecar);
             SocketChannel upstream = sidecar;

@@ -6,6 +6,9 @@ import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
+import io.claudebottle.dlp.SecretScanner;
+import io.claudebottle.egress.BottleCa;
+import io.claudebottle.sidecar.SidecarConfig;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -23,6 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -62,6 +69,11 @@ public final class NativeBackend implements Backend {
         return new NativeBackend(NativeState.defaultRoot(), Path.of(System.getProperty("user.dir")), SandboxTool.detect());
     }
 
+    /** Like {@link #open()}, with {@code workDir} as the agent's writable working directory (the demo's scratch one). */
+    public static NativeBackend open(Path workDir) {
+        return new NativeBackend(NativeState.defaultRoot(), workDir, SandboxTool.detect());
+    }
+
     /** Why this machine cannot run native bottles, if it cannot (the preflight and the Docker fallback say it). */
     public static Optional<String> unavailable() {
         SandboxTool tool = SandboxTool.detect();
@@ -81,47 +93,55 @@ public final class NativeBackend implements Backend {
         return tool;
     }
 
+    /**
+     * Brings a bottle up with as much as possible at once: the default DLP engine builds while the
+     * bottle CA is minted; then the sidecar services start on one thread while the sandbox comes up
+     * and its listeners are bound on this one. The agent command itself waits at the sandbox's gate
+     * until {@link RunningBottle#runAgent}, by when every service is up.
+     */
     @Override
     public RunningBottle start(BottleLaunch launch, Progress progress) {
         String id = launch.agent() + "-" + HexFormat.of().formatHex(random.generateSeed(3));
         Path dir = NativeState.privateDirectory(NativeState.privateDirectory(stateRoot).resolve(id));
         String toolName = tool.name().toLowerCase(java.util.Locale.ROOT);
         NativeBottle bottle = new NativeBottle(id, dir, toolName, launch.interactive());
-        try {
+        try (ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("bottle-start-" + id).factory())) {
             Path audit = dir.resolve("audit.jsonl");
-            NativeState state = new NativeState(id, launch.agent(), launch.bottle(), Instant.now(), toolName,
-                    NativeState.id(ProcessHandle.current()), "", "", audit.toString());
+            String self = NativeState.id(ProcessHandle.current());
+            // this launcher is the bottle's sidecar process: `bottle stop` elsewhere signals it, and it tears down
+            NativeState state = new NativeState(id, launch.agent(), launch.bottle(), Instant.now(), toolName, self, self, "",
+                    audit.toString());
             state.write(dir);
+            SidecarConfig config = SidecarConfig.read(writeSidecarFiles(launch, id, dir));
+            Future<?> dlp = threads.submit(() -> warmDlp(config));
 
-            progress.step("bottle " + id + ": sidecar (host process, loopback ports)");
-            Path config = writeSidecarFiles(launch, id, dir);
-            Path hosts = launch.sidecarHosts().isEmpty() ? null : sidecarHostsFile(launch.sidecarHosts(), dir);
-            SidecarProcess sidecar = bottle.sidecar(SidecarProcess.start(config, launch.secrets(), dir.resolve("sidecar.log"), hosts));
-            state = new NativeState(id, launch.agent(), launch.bottle(), state.created(), toolName, state.launcher(),
-                    NativeState.id(sidecar.handle()), "", audit.toString());
-            state.write(dir);
+            progress.step("bottle " + id + ": sidecar services in this process; agent sandbox (" + toolName + ")");
+            BottleCa ca = BottleCa.mint(id);
+            String caPem = ca.certificatePem();
+            Future<HostSidecar> sidecar = threads.submit(() -> {
+                await(dlp);
+                return bottle.sidecar(HostSidecar.start(config, ca, launch.secrets(), launch.sidecarHosts()));
+            });
 
-            progress.step("bottle " + id + ": agent sandbox (" + toolName + ")");
-            String caPem = Files.readString(dir.resolve("ca.pem"));
             Sandbox sandbox = bottle.sandbox(NamespaceSandbox.launch(agentSpec(launch, id, caPem), tool));
             state.withSandbox(NativeState.id(ProcessHandle.of(sandbox.pid()).orElseThrow(
                     () -> new BackendException("the sandbox of " + id + " ended while starting")))).write(dir);
-
-            Map<ServerSocketChannel, Integer> targets = new LinkedHashMap<>();
-            List<Integer> inside = new ArrayList<>();
-            List<Integer> host = new ArrayList<>();
-            AGENT_PORTS.forEach((service, port) -> {
-                Integer hostPort = sidecar.ports().get(service);
-                if (hostPort != null) {
-                    inside.add(port);
-                    host.add(hostPort);
-                }
-            });
+            List<String> services = servicesFor(config);
+            List<Integer> inside = services.stream().map(AGENT_PORTS::get).toList();
             List<ServerSocketChannel> listeners = NetnsListeners.bindAll(sandbox.pid(), inside);
+
+            HostSidecar running = await(sidecar);
+            Map<ServerSocketChannel, Integer> targets = new LinkedHashMap<>();
             for (int i = 0; i < listeners.size(); i++) {
-                targets.put(listeners.get(i), host.get(i));
+                Integer hostPort = running.ports().get(services.get(i));
+                if (hostPort == null) {
+                    NetnsListeners.closeAll(listeners);
+                    throw new BackendException("bottle " + id + ": the sidecar started no " + services.get(i) + " service (ports "
+                            + running.ports() + ")");
+                }
+                targets.put(listeners.get(i), hostPort);
             }
-            bottle.relay(LoopbackRelay.start(targets));
+            bottle.relay(LoopbackRelay.start(targets, running::open));
             progress.step("bottle " + id + ": ports " + inside + " inside the sandbox relayed to the sidecar");
             return bottle;
         } catch (IOException e) {
@@ -130,6 +150,51 @@ public final class NativeBackend implements Backend {
         } catch (RuntimeException | Error e) {
             bottle.close();
             throw e;
+        }
+    }
+
+    /**
+     * Builds the default DLP engine (the Hyperscan database, from its disk cache when it has one)
+     * ahead of the sidecar, so that it overlaps the CA minting; a bottle with its own rules builds
+     * its engine in the sidecar instead.
+     */
+    private static void warmDlp(SidecarConfig config) {
+        SidecarConfig.Egress egress = config.egress();
+        if (egress != null && egress.dlpRules().isEmpty() && egress.dlpAllow().isEmpty()) {
+            SecretScanner.defaults();
+        }
+    }
+
+    /** The services the agent gets a port for, in {@link #AGENT_PORTS} order, as the sidecar will start them. */
+    static List<String> servicesFor(SidecarConfig config) {
+        List<String> services = new ArrayList<>();
+        if (config.egress() != null) {
+            services.add("egress");
+        }
+        if (config.credProxy() != null) {
+            services.add("cred-proxy");
+        }
+        if (config.gitGate() != null && !config.gitGate().repos().isEmpty()) {
+            services.add("git-gate");
+        }
+        services.add("supervise");
+        return services;
+    }
+
+    private static <T> T await(Future<T> task) {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new BackendException(e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while starting the bottle", e);
         }
     }
 
@@ -147,12 +212,15 @@ public final class NativeBackend implements Backend {
         config.put("auditLog", dir.resolve("audit.jsonl").toString());
         config.put("caCertFile", dir.resolve("ca.pem").toString());
         config.putObject("supervise").put("port", 0);
+        // the agent's namespace has no resolver to point at a DNS sink: no route, no DNS at all
+        config.remove("dns");
         section(config, "egress").put("port", 0);
         if (config.has("credProxy")) {
             section(config, "credProxy").put("port", 0);
         }
         if (config.has("gitGate")) {
             section(config, "gitGate").put("port", 0).put("stateDir", dir.resolve("git").toString());
+            addExtraHosts(section(config, "gitGate"), launch.sidecarHosts());
         }
         Path file = dir.resolve("config.json");
         Files.writeString(file, config.toPrettyString());
@@ -185,15 +253,24 @@ public final class NativeBackend implements Backend {
         return config.get(name) instanceof ObjectNode o ? o : config.putObject(name);
     }
 
-    /** The sidecar's extra host names (test upstreams): the sidecar JVM then resolves from this file only. */
-    private static Path sidecarHostsFile(Map<String, String> extra, Path dir) throws IOException {
-        StringBuilder hosts = new StringBuilder(Files.isReadable(Path.of("/etc/hosts"))
-                ? Files.readString(Path.of("/etc/hosts")) + "\n" : "127.0.0.1 localhost\n");
-        // host-gateway means "the host" to Docker; the native sidecar is on the host
-        extra.forEach((name, ip) -> hosts.append(ip.equals("host-gateway") ? "127.0.0.1" : ip).append(' ').append(name).append('\n'));
-        Path file = dir.resolve("sidecar-hosts");
-        Files.writeString(file, hosts);
-        return file;
+    /**
+     * The sidecar's extra host names for the git-gate's SSH (the egress proxy gets them through its
+     * resolver, see {@link HostSidecar#resolver}); a repo's own {@code extraHosts} win.
+     */
+    private static void addExtraHosts(ObjectNode gitGate, Map<String, String> extra) {
+        if (extra.isEmpty() || !(gitGate.get("repos") instanceof ArrayNode repos)) {
+            return;
+        }
+        for (JsonNode repo : repos) {
+            if (repo instanceof ObjectNode r) {
+                ObjectNode hosts = r.get("extraHosts") instanceof ObjectNode o ? o : r.putObject("extraHosts");
+                extra.forEach((name, ip) -> {
+                    if (!hosts.has(name)) {
+                        hosts.put(name, ip.equals("host-gateway") ? "127.0.0.1" : ip);
+                    }
+                });
+            }
+        }
     }
 
     /** What the agent runs and sees: the Docker backend's env and home files, plus the CA bundle. */
@@ -259,15 +336,23 @@ public final class NativeBackend implements Backend {
         if (!Files.isDirectory(dir)) {
             return false;
         }
+        Optional<NativeBottle> ours = NativeBottle.running(dir);
+        if (ours.isPresent()) {
+            ours.get().close(); // a bottle of this very process: its sidecar services live here
+            return true;
+        }
         NativeState.read(dir).ifPresent(NativeBackend::kill);
         NativeState.deleteTree(dir);
         return true;
     }
 
-    /** SIGKILL to the sandbox's init takes its whole PID namespace; the sidecar gets SIGTERM, then SIGKILL. */
+    /**
+     * SIGKILL to the sandbox's init takes its whole PID namespace; the sidecar — the launcher, which
+     * then tears the rest down — gets SIGTERM, then SIGKILL.
+     */
     private static void kill(NativeState state) {
         NativeState.live(state.sandbox()).ifPresent(ProcessHandle::destroyForcibly);
-        NativeState.live(state.sidecar()).ifPresent(sidecar -> {
+        NativeState.live(state.sidecar()).filter(p -> p.pid() != ProcessHandle.current().pid()).ifPresent(sidecar -> {
             sidecar.destroy();
             try {
                 sidecar.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);

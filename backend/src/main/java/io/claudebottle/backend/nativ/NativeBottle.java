@@ -12,14 +12,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One native bottle. Closing it — or the JVM shutting down on Ctrl-C / SIGTERM — stops the relay,
- * kills the sandbox, stops the sidecar and removes the state directory, in that order.
+ * kills the sandbox, stops the sidecar services and removes the state directory, in that order.
  */
 final class NativeBottle implements RunningBottle {
+
+    /** Bottles of this process by state directory: `stop` of one of them must close it here, not signal itself. */
+    private static final Map<Path, NativeBottle> RUNNING = new ConcurrentHashMap<>();
 
     private final String id;
     private final Path dir;
@@ -27,7 +33,7 @@ final class NativeBottle implements RunningBottle {
     private final boolean interactive;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
-    private volatile SidecarProcess sidecar;
+    private volatile HostSidecar sidecar;
     private volatile Sandbox sandbox;
     private volatile LoopbackRelay relay;
 
@@ -38,9 +44,15 @@ final class NativeBottle implements RunningBottle {
         this.interactive = interactive;
         this.shutdownHook = new Thread(this::teardownOnce, "bottle-teardown-" + id);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        RUNNING.put(dir, this);
     }
 
-    SidecarProcess sidecar(SidecarProcess started) {
+    /** The bottle of this process whose state directory is {@code dir}, if it is still up. */
+    static Optional<NativeBottle> running(Path dir) {
+        return Optional.ofNullable(RUNNING.get(dir));
+    }
+
+    HostSidecar sidecar(HostSidecar started) {
         this.sidecar = started;
         return started;
     }
@@ -58,7 +70,7 @@ final class NativeBottle implements RunningBottle {
         return sandbox;
     }
 
-    SidecarProcess sidecarProcess() {
+    HostSidecar sidecar() {
         return sidecar;
     }
 
@@ -77,14 +89,18 @@ final class NativeBottle implements RunningBottle {
     }
 
     /**
-     * Runs the agent. Interactive runs copy this terminal's stdin to the agent and its output back
-     * (the agent has pipes, not a TTY: NamespaceSandbox does not hand the terminal over yet).
+     * Runs the agent. An interactive run on a terminal gives the agent a pty of its own (see
+     * {@link TerminalRelay}); other interactive runs copy this process's stdin and output through
+     * pipes; the rest capture the output.
      */
     @Override
     public AgentResult runAgent(Duration timeout) {
         Sandbox s = sandbox;
         if (s == null) {
             throw new IllegalStateException("bottle " + id + " has no sandbox");
+        }
+        if (interactive && TerminalRelay.available()) {
+            return new AgentResult(runOnTerminal(s, timeout), "", "");
         }
         Process process = s.process();
         CompletableFuture<String> out;
@@ -99,18 +115,58 @@ final class NativeBottle implements RunningBottle {
             err = drain(process.getErrorStream());
         }
         s.startCommand();
-        int code;
-        try {
-            code = s.waitFor(timeout);
-            if (code == -1) {
-                s.close();
-                code = 137;
+        int code = await(s, timeout);
+        return interactive ? new AgentResult(code, "", "") : new AgentResult(code, out.join(), err.join());
+    }
+
+    /**
+     * The agent on {@code /dev/pts/N} of its sandbox, joined to this terminal. While the terminal is
+     * raw, the sidecar services' diagnostics go to the bottle's {@code sidecar.log}, not across the
+     * agent's screen.
+     */
+    private int runOnTerminal(Sandbox s, Duration timeout) {
+        java.io.PrintStream stderr = System.err;
+        try (Pty pty = s.openPty();
+             java.io.PrintStream log = new java.io.PrintStream(
+                     Files.newOutputStream(dir.resolve("sidecar.log"), java.nio.file.StandardOpenOption.CREATE,
+                             java.nio.file.StandardOpenOption.APPEND), true, StandardCharsets.UTF_8)) {
+            closeQuietly(s.process().getOutputStream());
+            drain(s.process().getInputStream());
+            CompletableFuture<String> toolErrors = drain(s.process().getErrorStream());
+            int code;
+            try (TerminalRelay terminal = TerminalRelay.start(pty)) {
+                System.setErr(log);
+                s.startCommand(java.util.OptionalInt.of(pty.number()));
+                code = await(s, timeout);
+                terminal.awaitOutput(Duration.ofSeconds(2));
+            } finally {
+                System.setErr(stderr);
             }
+            String errors = toolErrors.getNow("");
+            if (!errors.isBlank()) {
+                stderr.print(errors); // the sandbox tool's own complaints, if any (the agent's went to the pty)
+            }
+            return code;
+        } catch (IOException e) {
+            throw new BackendException("bottle " + id + ": cannot open " + dir.resolve("sidecar.log") + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted while the agent of " + id + " ran", e);
         }
-        return interactive ? new AgentResult(code, "", "") : new AgentResult(code, out.join(), err.join());
+    }
+
+    private int await(Sandbox s, Duration timeout) {
+        try {
+            int code = s.waitFor(timeout);
+            if (code == -1) {
+                s.close();
+                code = 137;
+            }
+            return code;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while the agent of " + id + " ran", e);
+        }
     }
 
     private static String copy(InputStream from, OutputStream to, boolean closeTarget) {
@@ -175,6 +231,7 @@ final class NativeBottle implements RunningBottle {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        RUNNING.remove(dir);
         RuntimeException failure = null;
         if (relay != null) {
             relay.close();

@@ -61,8 +61,21 @@ public final class Sandbox implements AutoCloseable {
         return stage.dir();
     }
 
-    /** Lets the held command run; call once, after binding the listeners it needs. */
-    public synchronized void startCommand() {
+    /** Lets the held command run on the tool's pipes; call once, after binding the listeners it needs. */
+    public void startCommand() {
+        startCommand(java.util.OptionalInt.empty());
+    }
+
+    /**
+     * A pty for the command in the sandbox's own devpts; pass its {@link Pty#number()} to
+     * {@link #startCommand(java.util.OptionalInt)}. Call before starting the command.
+     */
+    Pty openPty() {
+        return Pty.openIn(pid);
+    }
+
+    /** Lets the held command run, on {@code /dev/pts/<pts>} of the sandbox when given; call once. */
+    synchronized void startCommand(java.util.OptionalInt pts) {
         if (closed) {
             throw new IllegalStateException("sandbox " + pid + " is closed");
         }
@@ -70,7 +83,7 @@ public final class Sandbox implements AutoCloseable {
             throw new IllegalStateException("sandbox " + pid + ": the command was already started");
         }
         try {
-            stage.gateChannel().write((Gate.GO + "\n").getBytes(StandardCharsets.US_ASCII));
+            stage.gateChannel().write(Gate.go(pts).getBytes(StandardCharsets.US_ASCII));
             started = true;
         } catch (IOException e) {
             throw new SandboxException("cannot open the gate FIFO " + stage.gate() + ": " + e.getMessage(), e);

@@ -33,6 +33,14 @@ class GateTest {
     }
 
     @Test
+    void aPtyNumberMustBeJustDigits() throws Exception {
+        // the number becomes part of a path: nothing else may get through
+        assertThat(runHandshake("go ../../etc/passwd\n")).isEqualTo("111:");
+        assertThat(runHandshake("go 0 1\n")).isEqualTo("111:");
+        assertThat(runHandshake("go 0x1\n")).isEqualTo("111:");
+    }
+
+    @Test
     void preludeKeepsTheCommandWordsIntact() {
         assertThat(Gate.prelude(List.of("printf", "%s|", "a b", "$HOME"))).endsWith("bottle-agent", "printf", "%s|", "a b", "$HOME");
     }

@@ -18,8 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -27,14 +25,11 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -42,7 +37,6 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
 import java.util.List;
@@ -50,35 +44,31 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Real native bottles: the real sidecar as a host process, the agent in a namespace sandbox, a
- * scripted agent probing what it can reach. Allowlisted HTTPS goes through interception, the rest
- * is refused, the agent reaches nothing but its sidecar's ports, never sees the token, and
- * teardown leaves nothing.
+ * Real native bottles (the sidecar services in the launcher's JVM, the agent in a namespace sandbox)
+ * in what only the native backend has: a dead sidecar, {@code stop} from the state directory alone,
+ * {@code gc} of a dead launcher's state. The security matrix shared with the Docker backend (allowlist,
+ * DLP, git-gate, reachability, DNS, token, teardown; bubblewrap, unshare, root and nobody) is
+ * {@code cli/src/test/.../matrix/SecurityMatrixTest}.
  */
 class NativeBackendTest {
 
     private static final String UPSTREAM = "upstream.bottle.test";
     /** The cred-proxy's token: the agent must never see it. */
     private static final String SECRET = "ghp_" + "R7kQ2mZ9xW4vB8nT3pL6yH1cF5dJ0sAeGuXi";
-    /** A secret the agent tries to send out: the egress DLP must stop it. */
-    private static final String LEAK = "ghp_" + "Q9wE3rT5yU7iO1pA2sD4fG6hJ8kL0zXcVbNm";
 
     private static HttpsServer upstream;
     private static String upstreamCaPem;
     private static final List<String> received = new CopyOnWriteArrayList<>();
-    private static ServerSocket hostListener;
-    private static final AtomicInteger accepted = new AtomicInteger();
 
     @TempDir
     Path temp;
 
     @BeforeAll
-    static void upstreamAndHostListener() throws Exception {
+    static void startUpstream() throws Exception {
         SandboxSupport.assumeSandbox(SandboxTool.detect());
         org.junit.jupiter.api.Assumptions.assumeTrue(SandboxTool.executable("curl").isPresent() || SandboxSupport.REQUIRE_ALL,
                 "curl is not installed (apt-get install curl): the scripted agent probes with it");
@@ -108,27 +98,12 @@ class NativeBackendTest {
             x.close();
         });
         upstream.start();
-        // A listener on every host address: the agent must reach it on none of them.
-        hostListener = new ServerSocket(0, 50, InetAddress.getByName("0.0.0.0"));
-        Thread.ofVirtual().start(() -> {
-            while (!hostListener.isClosed()) {
-                try (Socket s = hostListener.accept()) {
-                    accepted.incrementAndGet();
-                    s.getOutputStream().write("HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nhost".getBytes(StandardCharsets.US_ASCII));
-                } catch (IOException e) {
-                    // closed at the end
-                }
-            }
-        });
     }
 
     @AfterAll
     static void stopUpstream() throws IOException {
         if (upstream != null) {
             upstream.stop(0);
-        }
-        if (hostListener != null) {
-            hostListener.close();
         }
     }
 
@@ -157,77 +132,6 @@ class NativeBackendTest {
                 Optional.empty(), new BottleLaunch.Images("none", "none"), Map.of(UPSTREAM, "host-gateway"));
     }
 
-    @ParameterizedTest
-    @EnumSource(SandboxTool.class)
-    void egressAllowlistDlpCredProxyAndNothingElse(SandboxTool tool) throws Exception {
-        SandboxSupport.assumeSandbox(tool);
-        int port = upstream.getAddress().getPort();
-        int host = hostListener.getLocalPort();
-        String hostIp = hostAddress();
-        String script = """
-                code() { curl -s -o /dev/null -w '%%{http_code}' -m 20 "$@"; }
-                probe() { if curl -s --noproxy '*' --connect-timeout 2 -m 3 -o /dev/null "http://$1/"; then echo "REACH $2"; else echo "BLOCK $2"; fi; }
-                echo "ALLOWED $(code https://%1$s:%2$d/hello)"
-                echo "BODY $(curl -s -m 20 https://%1$s:%2$d/hello)"
-                echo "OFFLIST-CONNECT $(curl -s -o /dev/null -w '%%{http_connect}' -m 20 https://other.bottle.test/)"
-                echo "OFFLIST-HTTP $(code http://other.bottle.test/)"
-                echo "DLP $(code -X POST --data-binary 'token=%6$s' https://%1$s:%2$d/upload)"
-                echo "CRED $(curl -s -m 20 -H 'Authorization: Bearer agent-fake' $API_BASE/viaproxy)"
-                probe 127.0.0.1:%4$d host-loopback
-                probe %5$s:%4$d host-ip
-                probe %1$s:%2$d upstream-direct
-                if getent hosts %1$s >/dev/null; then echo "DNS resolves"; else echo "DNS none"; fi
-                echo "IFACES $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')"
-                echo "ROUTES $(tail -n +2 /proc/net/route | wc -l)"
-                echo "ROLE $(cat ~/.config/role.txt)"
-                echo "HOSTS $(grep -c cred-proxy /etc/hosts)"
-                echo "VIEW-BEGIN"; env; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\\0' ' '; grep -r . ~ /tmp 2>/dev/null | grep -v 'BEGIN CERT\\|END CERT' | head -c 200000 >/dev/null; grep -rl '%7$s''%8$s' ~ /tmp "$PWD" 2>/dev/null; echo; echo "VIEW-END"
-                """.formatted(UPSTREAM, port, SECRET, host, hostIp, LEAK,
-                SECRET.substring(0, 10), SECRET.substring(10));
-        try (NativeBackend backend = backend(tool)) {
-            Path dir;
-            long sidecarPid;
-            long sandboxPid;
-            try (RunningBottle bottle = backend.start(launch(script), Backend.Progress.SILENT)) {
-                NativeBottle nb = (NativeBottle) bottle;
-                dir = nb.stateDirectory();
-                sidecarPid = nb.sidecarProcess().handle().pid();
-                sandboxPid = nb.sandbox().pid();
-                // the token is on no argv and in no file of the launcher's side either
-                assertThat(nb.sidecarProcess().handle().info().arguments().map(List::of).orElse(List.of()))
-                        .noneMatch(a -> a.contains(SECRET));
-                try (Stream<Path> files = Files.walk(dir)) {
-                    for (Path f : files.filter(Files::isRegularFile).toList()) {
-                        assertThat(Files.readString(f, StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain(SECRET);
-                    }
-                }
-                assertThat(backend.list()).extracting(BottleInfo::bottleId).contains(bottle.bottleId());
-                assertThat(bottle.runtime()).isEqualTo("native/" + tool.name().toLowerCase(java.util.Locale.ROOT));
-                assertThat(backend.leftovers()).isEmpty();
-
-                RunningBottle.AgentResult r = bottle.runAgent(Duration.ofSeconds(90));
-                String out = r.stdout();
-                assertThat(out).as(r.stderr() + out).contains("ALLOWED 200", "BODY upstream-hello", "OFFLIST-CONNECT 403",
-                        "OFFLIST-HTTP 403", "DLP 403", "CRED upstream-hello", "BLOCK host-loopback", "BLOCK host-ip",
-                        "BLOCK upstream-direct", "DNS none", "IFACES lo ", "ROUTES 0", "ROLE role-file", "HOSTS 1");
-                assertThat(out.substring(out.indexOf("VIEW-BEGIN"))).doesNotContain(SECRET);
-                assertThat(received).contains("GET /hello auth=null", "GET /viaproxy auth=token")
-                        .noneMatch(l -> l.startsWith("POST /upload"));
-                assertThat(accepted.get()).isZero();
-                List<String> audit = new ArrayList<>();
-                backend.audit(bottle.bottleId(), audit::add);
-                assertThat(audit).anyMatch(l -> l.contains("\"decision\":\"deny\""));
-                assertThat(String.join("\n", audit)).doesNotContain(SECRET);
-                assertThat(backend.denials(bottle.bottleId())).hasValueSatisfying(n -> assertThat(n).isGreaterThanOrEqualTo(2));
-                assertThat(backend.has(bottle.bottleId())).isTrue();
-            }
-            assertThat(dir).doesNotExist();
-            assertThat(Sandbox.running(sidecarPid)).isFalse();
-            assertThat(Sandbox.running(sandboxPid)).isFalse();
-            assertThat(backend.list()).isEmpty();
-        }
-    }
-
     @Test
     void aDeadSidecarMeansNoEgressAndStopAndGcRemoveEverything() throws Exception {
         int port = upstream.getAddress().getPort();
@@ -237,10 +141,20 @@ class NativeBackendTest {
                     """.formatted(UPSTREAM, port)), Backend.Progress.SILENT);
             try {
                 NativeBottle nb = (NativeBottle) bottle;
-                nb.sidecarProcess().handle().destroyForcibly();
-                nb.sidecarProcess().handle().onExit().get();
-                RunningBottle.AgentResult r = bottle.runAgent(Duration.ofSeconds(60));
-                assertThat(r.stdout()).contains("AFTER 000");
+                int egressPort = nb.sidecar().ports().get("egress");
+                nb.sidecar().close();
+                // someone else takes the dead sidecar's port: the agent's traffic must still go nowhere
+                AtomicInteger squatted = new AtomicInteger();
+                ServerSocket squatter = squat(egressPort, squatted);
+                try {
+                    RunningBottle.AgentResult r = bottle.runAgent(Duration.ofSeconds(60));
+                    assertThat(r.stdout()).contains("AFTER 000");
+                } finally {
+                    if (squatter != null) {
+                        squatter.close();
+                    }
+                }
+                assertThat(squatted.get()).isZero();
                 long sandboxPid = nb.sandbox().pid();
                 Path dir = nb.stateDirectory();
                 // `bottle stop` from another launcher: by id, from the state directory alone
@@ -261,17 +175,23 @@ class NativeBackendTest {
         }
     }
 
-    private static String hostAddress() throws IOException {
-        for (NetworkInterface nic : NetworkInterface.networkInterfaces().toList()) {
-            if (nic.isUp() && !nic.isLoopback()) {
-                for (InetAddress a : nic.inetAddresses().toList()) {
-                    if (a instanceof Inet4Address) {
-                        return a.getHostAddress();
+    /** A listener on the host's 127.0.0.1:{@code port} counting connections, or null if the port is taken. */
+    private static ServerSocket squat(int port, AtomicInteger accepted) {
+        try {
+            ServerSocket socket = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try (Socket s = socket.accept()) {
+                        accepted.incrementAndGet();
+                    } catch (IOException e) {
+                        // closed at the end
                     }
                 }
-            }
+            });
+            return socket;
+        } catch (IOException taken) {
+            return null;
         }
-        return "127.0.0.2";
     }
 
     private static X509Certificate certificate(String subject, KeyPair key, KeyPair issuerKey, boolean isCa,

@@ -53,7 +53,7 @@ class NativeSandboxBench {
                     measure(() -> startToCommand(work, tool, true))));
         }
         double[] bottle = measure(() -> bottleStartToCommand(temp.resolve("bottles"), work), 1, 5);
-        rows.add(row("native bottle (sidecar JVM + sandbox + relay)", bottle));
+        rows.add(row("native bottle (sidecar services + sandbox + relay)", bottle));
         System.out.println();
         System.out.printf(Locale.ROOT, "native sandbox start (%d runs after %d warm-up; ms)%n", RUNS, WARMUP);
         System.out.printf(Locale.ROOT, "%-46s %8s %8s %8s%n", "", "median", "p90", "min");
@@ -80,7 +80,7 @@ class NativeSandboxBench {
 
     /**
      * Wall-clock milliseconds (in ns) from {@link NativeBackend#start} to the agent command running,
-     * the sidecar JVM's start and health check included; teardown is not counted.
+     * the sidecar services (in this JVM) included; teardown is not counted.
      */
     private static long bottleStartToCommand(Path state, Path work) throws Exception {
         var config = tools.jackson.databind.json.JsonMapper.builder().build().createObjectNode();
