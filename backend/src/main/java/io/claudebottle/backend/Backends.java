@@ -2,9 +2,9 @@ package io.claudebottle.backend;
 
 import io.claudebottle.backend.docker.DockerBackend;
 import io.claudebottle.backend.docker.DockerConnection;
+import io.claudebottle.backend.docker.DockerSidecarBundle;
 import io.claudebottle.backend.nativ.NativeBackend;
 import io.claudebottle.backend.smolvm.SmolmachinesBackend;
-import io.claudebottle.backend.smolvm.SmolvmException;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -88,34 +88,23 @@ public final class Backends {
             return NativeBackend.open();
         }
         if (name.equals(SmolmachinesBackend.NAME)) {
-            Path home = bottleHome();
-            return SmolmachinesBackend.forThisHost(home.resolve("run").resolve(SmolmachinesBackend.NAME),
-                    home.resolve("cache").resolve(SmolmachinesBackend.NAME), NO_DOCKER_SIDECAR_YET, notice);
+            return smolmachines(DockerSidecarBundle::open, notice);
         }
         return DockerBackend.open();
+    }
+
+    /**
+     * The smolmachines backend with its sidecars on the given Docker engine ({@link DockerSidecarBundle#on}
+     * keeps the caller's connection). macOS and {@code smolvm} are checked before {@code docker} is called.
+     */
+    public static SmolmachinesBackend smolmachines(Supplier<DockerSidecarBundle> docker, Consumer<String> notice) {
+        Path home = bottleHome();
+        return SmolmachinesBackend.forThisHost(home.resolve("run").resolve(SmolmachinesBackend.NAME),
+                home.resolve("cache").resolve(SmolmachinesBackend.NAME), docker, notice);
     }
 
     private static Path bottleHome() {
         String home = System.getenv("CLAUDE_BOTTLE_HOME");
         return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".claude-bottle");
     }
-
-    /**
-     * The smolmachines backend runs the sidecar bundle in Docker, published on the bottle's
-     * loopback alias; the Docker backend does not offer that on its own yet, so a start fails
-     * (before any VM is created) saying so.
-     */
-    private static final SmolmachinesBackend.SidecarBundle NO_DOCKER_SIDECAR_YET = new SmolmachinesBackend.SidecarBundle() {
-        @Override
-        public Running start(String bottleId, BottleLaunch launch, List<String> publishSpecs, Backend.Progress progress) {
-            throw new SmolvmException("the smolmachines backend cannot start the sidecar bundle yet: the Docker backend "
-                    + "does not start a sidecar alone with its ports published on " + publishSpecs
-                    + " (SmolmachinesBackend.SidecarBundle). Use `--backend docker` for now.");
-        }
-
-        @Override
-        public boolean remove(String bottleId) {
-            return false;
-        }
-    };
 }

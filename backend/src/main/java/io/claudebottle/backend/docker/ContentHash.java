@@ -22,6 +22,7 @@ final class ContentHash {
 
     private final MessageDigest digest = sha256();
     private final Path cacheFile;
+    private Properties cache;
 
     ContentHash(Path cacheFile) {
         this.cacheFile = cacheFile;
@@ -65,7 +66,9 @@ final class ContentHash {
         try {
             var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
             String key = file.toAbsolutePath() + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis();
-            Properties cache = loadCache();
+            if (cache == null) {
+                cache = loadCache(); // once per hash: a sidecar class path has dozens of jars
+            }
             String cached = cache.getProperty(key);
             if (cached != null) {
                 return cached;
@@ -78,10 +81,12 @@ final class ContentHash {
                 }
             }
             String hex = HexFormat.of().formatHex(md.digest());
-            if (attrs.size() > (1 << 20)) {
-                cache.setProperty(key, hex);
-                storeCache(cache);
-            }
+            // every file is remembered (a warm start re-reads none of the sidecar's jars); stale
+            // keys of rebuilt jars are dropped so that the file does not grow without bound
+            String prefix = file.toAbsolutePath() + "|";
+            cache.stringPropertyNames().stream().filter(k -> k.startsWith(prefix)).forEach(cache::remove);
+            cache.setProperty(key, hex);
+            storeCache(cache);
             return hex;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);

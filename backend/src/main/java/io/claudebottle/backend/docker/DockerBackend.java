@@ -1,6 +1,7 @@
 package io.claudebottle.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
@@ -45,18 +46,36 @@ public final class DockerBackend implements Backend {
     static final int CRED_PROXY_PORT = 9099;
     static final int GIT_GATE_PORT = 9418;
     static final int SUPERVISE_PORT = 9100;
+    /** The sidecar's DNS sink: the agent's only resolver upstream (--dns takes an address, so port 53). */
+    static final int DNS_PORT = 53;
     static final List<String> SIDECAR_ALIASES = AgentEnvironment.SIDECAR_ALIASES;
     static final String AGENT_HOME = "/home/agent";
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(60);
 
     private final DockerClient docker;
-    private final HostFirewall firewall = new HostFirewall();
+    private final HostFirewall firewall;
     private final SecureRandom random = new SecureRandom();
     private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
             .connectTimeout(Duration.ofSeconds(2)).build();
+    private volatile boolean allowHostReachable;
 
     public DockerBackend(DockerClient docker) {
+        this(docker, new HostFirewall());
+    }
+
+    DockerBackend(DockerClient docker, HostFirewall firewall) {
         this.docker = docker;
+        this.firewall = firewall;
+    }
+
+    /**
+     * Lets {@link #start} run a bottle without the host firewall rule when iptables cannot be used
+     * (not root): the host's own addresses are then reachable from the agent. Off by default, so
+     * such a start is refused with the reason and the fix ({@code bottle start --allow-host-reachable}).
+     */
+    public DockerBackend allowHostReachable(boolean allow) {
+        this.allowHostReachable = allow;
+        return this;
     }
 
     /** Opens the local Docker engine. */
@@ -80,6 +99,12 @@ public final class DockerBackend implements Backend {
 
     @Override
     public RunningBottle start(BottleLaunch launch, Progress progress) {
+        long t0 = System.nanoTime();
+        java.util.Optional<String> noFirewall = firewall.unavailable();
+        if (noFirewall.isPresent() && !allowHostReachable) {
+            throw new BackendException(HostFirewall.refusal(noFirewall.get()));
+        }
+        noFirewall.ifPresent(why -> progress.step(HostFirewall.warning(why)));
         String runtime = RuntimeDetector.choose(docker, launch.runtime());
         String suffix = HexFormat.of().formatHex(random.generateSeed(3));
         String id = launch.agent() + "-" + suffix;
@@ -87,11 +112,17 @@ public final class DockerBackend implements Backend {
         DockerBottle bottle = new DockerBottle(docker, firewall, id, runtime, names, launch.interactive());
         try {
             progress.step("bottle " + id + ": networks (internal bridge " + names.internalBridge() + ", runtime " + runtime + ")");
+            // the two networks are independent: create them side by side (each is a few hundred ms of dockerd work)
+            var egress = java.util.concurrent.CompletableFuture.runAsync(() ->
+                    createNetwork(names.egress(), names.egressBridge(), false, launch, id, runtime, "egress"),
+                    Thread::startVirtualThread);
             createNetwork(names.internal(), names.internalBridge(), true, launch, id, runtime, "internal");
-            firewall.isolate(names.internalBridge(), id);
-            createNetwork(names.egress(), names.egressBridge(), false, launch, id, runtime, "egress");
+            if (noFirewall.isEmpty()) {
+                firewall.isolate(names.internalBridge(), id);
+            }
+            join(egress);
 
-            progress.step("bottle " + id + ": sidecar");
+            progress.step("bottle " + id + ": sidecar (" + elapsed(t0) + ")");
             String sidecar = createSidecar(launch, id, runtime, names);
             docker.connectToNetworkCmd().withNetworkId(names.internal()).withContainerId(sidecar)
                     .withContainerNetwork(new ContainerNetwork().withAliases(SIDECAR_ALIASES)).exec();
@@ -99,9 +130,10 @@ public final class DockerBackend implements Backend {
             String supervise = sidecarAddress(sidecar, names.egress());
             waitHealthy(supervise, sidecar, id);
             String caPem = get(supervise, "/ca.pem");
+            progress.step("bottle " + id + ": sidecar healthy (" + elapsed(t0) + ")");
 
             progress.step("bottle " + id + ": agent");
-            createAgent(launch, id, runtime, names, caPem);
+            createAgent(launch, id, runtime, names, caPem, containerAddress(sidecar, names.internal()));
             return bottle;
         } catch (RuntimeException e) {
             bottle.close();
@@ -109,8 +141,23 @@ public final class DockerBackend implements Backend {
         }
     }
 
-    private void createNetwork(String name, String bridge, boolean internal, BottleLaunch launch, String id,
-                               String runtime, String role) {
+    private static String elapsed(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000 + " ms";
+    }
+
+    private static void join(java.util.concurrent.CompletableFuture<Void> task) {
+        try {
+            task.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    void createNetwork(String name, String bridge, boolean internal, BottleLaunch launch, String id,
+                       String runtime, String role) {
         docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(internal).withCheckDuplicate(true)
                 .withOptions(Map.of("com.docker.network.bridge.name", bridge,
                         // no container-to-container traffic on the egress bridge except the sidecar's own
@@ -119,6 +166,11 @@ public final class DockerBackend implements Backend {
     }
 
     private String createSidecar(BottleLaunch launch, String id, String runtime, Names names) {
+        return sidecarContainer(launch, id, runtime, names).exec().getId();
+    }
+
+    /** The sidecar's create command, not issued yet: {@link DockerSidecarBundle} adds its port bindings. */
+    CreateContainerCmd sidecarContainer(BottleLaunch launch, String id, String runtime, Names names) {
         ObjectNode config = sidecarConfig(launch, id);
         List<Bind> binds = new ArrayList<>();
         JsonNode repos = config.path("gitGate").path("repos");
@@ -153,6 +205,8 @@ public final class DockerBackend implements Backend {
                         // exec: Netty's tcnative and Hyperscan unpack their native libraries here
                         "/tmp", "rw,exec,nosuid,nodev,size=256m,mode=1777"))
                 .withPidsLimit(512L)
+                // the DNS sink listens on 53 (gVisor ignores net.ipv4.ip_unprivileged_port_start; this works on both)
+                .withCapAdd(Capability.NET_BIND_SERVICE)
                 .withMemory(768L << 20)
                 .withBinds(binds)
                 .withExtraHosts(launch.sidecarHosts().entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
@@ -163,8 +217,7 @@ public final class DockerBackend implements Backend {
                 .withUser(user)
                 .withEnv(env)
                 .withLabels(Labels.of(id, "sidecar", launch.agent(), launch.bottle(), runtime))
-                .withHostConfig(host)
-                .exec().getId();
+                .withHostConfig(host);
     }
 
     ObjectNode sidecarConfig(BottleLaunch launch, String id) {
@@ -181,6 +234,7 @@ public final class DockerBackend implements Backend {
         if (config.has("gitGate")) {
             section(config, "gitGate").put("port", GIT_GATE_PORT).put("stateDir", "/var/lib/bottle/git");
         }
+        config.putObject("dns").put("port", DNS_PORT);
         return config;
     }
 
@@ -188,7 +242,7 @@ public final class DockerBackend implements Backend {
         return config.get(name) instanceof ObjectNode o ? o : config.putObject(name);
     }
 
-    private void createAgent(BottleLaunch launch, String id, String runtime, Names names, String caPem) {
+    private void createAgent(BottleLaunch launch, String id, String runtime, Names names, String caPem, String dnsSink) {
         Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
         files.put(".bottle/ca.pem", caPem);
         Map<String, String> env = AgentEnvironment.base(id);
@@ -203,9 +257,9 @@ public final class DockerBackend implements Backend {
                 .withNetworkMode(names.internal())
                 .withRuntime(runtime)
                 .withInit(true)
-                // Docker's embedded resolver still answers the sidecar aliases; anything else would be
-                // forwarded to 127.0.0.1 inside the agent's own namespace, where nothing listens.
-                .withDns("127.0.0.1")
+                // Docker's embedded resolver still answers the sidecar aliases; anything else goes to the
+                // sidecar's DNS sink, which refuses it and audits the name (DESIGN §3.2).
+                .withDns(dnsSink)
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withReadonlyRootfs(true)
@@ -230,6 +284,15 @@ public final class DockerBackend implements Backend {
         create.exec();
     }
 
+    /** The container's address on {@code network}. */
+    private String containerAddress(String container, String network) {
+        ContainerNetwork net = docker.inspectContainerCmd(container).exec().getNetworkSettings().getNetworks().get(network);
+        if (net == null || net.getIpAddress() == null || net.getIpAddress().isEmpty()) {
+            throw new BackendException("the sidecar has no address on " + network);
+        }
+        return net.getIpAddress();
+    }
+
     private String sidecarAddress(String sidecar, String egressNetwork) {
         var networks = docker.inspectContainerCmd(sidecar).exec().getNetworkSettings().getNetworks();
         ContainerNetwork net = networks.get(egressNetwork);
@@ -239,8 +302,12 @@ public final class DockerBackend implements Backend {
         return "http://" + net.getIpAddress() + ":" + SUPERVISE_PORT;
     }
 
-    private void waitHealthy(String supervise, String sidecar, String id) {
-        Instant deadline = Instant.now().plus(HEALTH_TIMEOUT);
+    void waitHealthy(String supervise, String sidecar, String id) {
+        waitHealthy(supervise, sidecar, id, HEALTH_TIMEOUT);
+    }
+
+    void waitHealthy(String supervise, String sidecar, String id, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
         String last = "no answer";
         while (Instant.now().isBefore(deadline)) {
             var state = docker.inspectContainerCmd(sidecar).exec().getState();
@@ -263,11 +330,11 @@ public final class DockerBackend implements Backend {
             }
             sleep(50);
         }
-        throw new BackendException("the sidecar of " + id + " was not healthy within " + HEALTH_TIMEOUT.toSeconds()
+        throw new BackendException("the sidecar of " + id + " was not healthy within " + timeout.toSeconds()
                 + " s (" + last + "); its log:\n" + DockerBottle.logs(docker, sidecar, 40));
     }
 
-    private String get(String base, String path) {
+    String get(String base, String path) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());

@@ -20,6 +20,59 @@ final class HostFirewall {
 
     static final String COMMENT_PREFIX = "claude-bottle:";
     private static final Pattern RULE_COMMENT = Pattern.compile("--comment \"?" + Pattern.quote(COMMENT_PREFIX) + "([^\" ]+)\"?");
+    /** The flag of {@code bottle start} that runs a bottle without the rule. */
+    static final String ALLOW_FLAG = "--allow-host-reachable";
+
+    private final List<String> iptables;
+
+    HostFirewall() {
+        this(List.of("iptables", "-w"));
+    }
+
+    /** {@code iptables}: the command and its leading arguments (tests substitute one that fails). */
+    HostFirewall(List<String> iptables) {
+        this.iptables = List.copyOf(iptables);
+    }
+
+    /**
+     * Why the rule cannot be installed here (iptables missing, or not root / no CAP_NET_ADMIN), or
+     * empty when it can. Checked before a bottle is created, so nothing half-isolated ever runs.
+     */
+    java.util.Optional<String> unavailable() {
+        List<String> command = new ArrayList<>(iptables);
+        command.addAll(List.of("-S", "INPUT"));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return java.util.Optional.of(String.join(" ", command) + " did not answer within 30 s");
+            }
+            return p.exitValue() == 0 ? java.util.Optional.empty()
+                    : java.util.Optional.of(String.join(" ", command) + " failed: " + out.strip().lines().findFirst().orElse("exit " + p.exitValue()));
+        } catch (IOException e) {
+            return java.util.Optional.of("cannot run " + command.getFirst() + " (" + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while running iptables", e);
+        }
+    }
+
+    /** The refusal when {@link #unavailable()} says why: what is not enforced, and the two fixes. */
+    static String refusal(String why) {
+        return "refusing to start: the host would be reachable from the bottle. The Docker backend makes the host"
+                + " unreachable from a bottle's internal network with an iptables INPUT rule, and " + why + ". Without"
+                + " it the agent can connect to anything listening on this host's own addresses (the bridge gateway,"
+                + " docker0, eth0); egress to the internet and other bottles stays blocked. Fix: run as root (sudo), or"
+                + " with CAP_NET_ADMIN and iptables installed (apt-get install iptables); or pass " + ALLOW_FLAG
+                + " to start without this protection.";
+    }
+
+    /** The warning when a bottle runs without the rule because the user allowed it. */
+    static String warning(String why) {
+        return "WARNING: " + ALLOW_FLAG + ": the host is reachable from this bottle (" + why + "); services listening"
+                + " on this host's addresses are exposed to the agent";
+    }
 
     void isolate(String bridge, String bottleId) {
         iptables(List.of("-I", "INPUT", "1", "-i", bridge, "-m", "comment", "--comment", COMMENT_PREFIX + bottleId,
@@ -64,10 +117,8 @@ final class HostFirewall {
         return out;
     }
 
-    private static String iptables(List<String> args, boolean required) {
-        List<String> command = new ArrayList<>();
-        command.add("iptables");
-        command.add("-w");
+    private String iptables(List<String> args, boolean required) {
+        List<String> command = new ArrayList<>(iptables);
         command.addAll(args);
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

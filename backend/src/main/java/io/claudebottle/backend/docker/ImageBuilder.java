@@ -79,8 +79,7 @@ public final class ImageBuilder {
             }
             return override;
         }
-        String tag = BASE_REPO + ":" + new ContentHash(null).add("recipe", BASE_RECIPE).add("suite", SUITE)
-                .add("packages", String.join(",", BASE_PACKAGES)).tag();
+        String tag = baseTag();
         if (exists(tag)) {
             return tag;
         }
@@ -88,12 +87,54 @@ public final class ImageBuilder {
         return tag;
     }
 
+    private static String baseTag() {
+        return BASE_REPO + ":" + new ContentHash(null).add("recipe", BASE_RECIPE).add("suite", SUITE)
+                .add("packages", String.join(",", BASE_PACKAGES)).tag();
+    }
+
+    private String agentTag(String base, Path claude) {
+        return AGENT_REPO + ":" + hash().add("base", base).add("Dockerfile", resource("agent/Dockerfile"))
+                .add("entrypoint.sh", resource("agent/entrypoint.sh")).addPath("claude", claude).tag();
+    }
+
+    private String sidecarTag(String base, SidecarApp app) {
+        ContentHash hash = hash().add("base", base).add("Dockerfile", resource("sidecar/Dockerfile"))
+                .add("entrypoint.sh", resource("sidecar/entrypoint.sh"))
+                .add("jre", Runtime.version() + "|cds|" + String.join(",", JRE_MODULES)).add("main", app.mainAndArgs());
+        for (int i = 0; i < app.classpath().size(); i++) {
+            hash.addPath("cp" + i, app.classpath().get(i));
+        }
+        return SIDECAR_REPO + ":" + hash.tag();
+    }
+
+    /** The kind label of a sidecar image: its main class, so a test sidecar never supersedes the real one. */
+    static String sidecarKind(SidecarApp app) {
+        return "sidecar " + app.mainAndArgs().split(" ", 2)[0];
+    }
+
+    /**
+     * {@code bottle images prune}: removes every bottle image except the ones this build of bottle
+     * would use now, and those a container still uses. Builds nothing.
+     */
+    public List<String> prune(SidecarApp sidecar) {
+        java.util.Set<String> keep = new java.util.HashSet<>();
+        String base = System.getenv("BOTTLE_BASE_IMAGE");
+        base = base == null || base.isBlank() ? baseTag() : base;
+        keep.add(base);
+        keep.add(sidecarTag(base, sidecar));
+        try {
+            keep.add(agentTag(base, ClaudeBinary.locate(false, progress)));
+        } catch (BackendException e) {
+            // no Claude Code on this host: no agent image is current
+        }
+        return new ImagePruner(docker).removeAllBut(keep);
+    }
+
     public String agentImage(String base) {
         Path claude = ClaudeBinary.locate(!offline, progress);
         byte[] dockerfile = resource("agent/Dockerfile");
         byte[] entrypoint = resource("agent/entrypoint.sh");
-        String tag = AGENT_REPO + ":" + hash().add("base", base).add("Dockerfile", dockerfile)
-                .add("entrypoint.sh", entrypoint).addPath("claude", claude).tag();
+        String tag = agentTag(base, claude);
         if (exists(tag)) {
             return tag;
         }
@@ -102,7 +143,7 @@ public final class ImageBuilder {
             Files.write(context.resolve("Dockerfile"), dockerfile);
             executable(Files.write(context.resolve("entrypoint.sh"), entrypoint));
             linkOrCopy(claude, context.resolve("claude"));
-            build(context, tag, base, "agent image");
+            build(context, tag, base, "agent image", "agent");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the agent image context in " + context, e);
         } finally {
@@ -114,12 +155,7 @@ public final class ImageBuilder {
     public String sidecarImage(String base, SidecarApp app) {
         byte[] dockerfile = resource("sidecar/Dockerfile");
         byte[] entrypoint = resource("sidecar/entrypoint.sh");
-        ContentHash hash = hash().add("base", base).add("Dockerfile", dockerfile).add("entrypoint.sh", entrypoint)
-                .add("jre", Runtime.version() + "|cds|" + String.join(",", JRE_MODULES)).add("main", app.mainAndArgs());
-        for (int i = 0; i < app.classpath().size(); i++) {
-            hash.addPath("cp" + i, app.classpath().get(i));
-        }
-        String tag = SIDECAR_REPO + ":" + hash.tag();
+        String tag = sidecarTag(base, app);
         if (exists(tag)) {
             return tag;
         }
@@ -148,7 +184,7 @@ public final class ImageBuilder {
             }
             Files.writeString(appDir.resolve("classpath"), String.join(":", classpath));
             Files.writeString(appDir.resolve("main-class"), app.mainAndArgs());
-            build(context, tag, base, "sidecar image");
+            build(context, tag, base, "sidecar image", sidecarKind(app));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the sidecar image context in " + context, e);
         } finally {
@@ -174,7 +210,8 @@ public final class ImageBuilder {
             progress.step("base image: importing the root file system as " + tag);
             // The docker CLI streams the import; docker-java's zerodep transport truncates large import bodies.
             exec(List.of("bash", "-c", "set -o pipefail; tar --numeric-owner -C \"$0\" -c . | docker import"
-                    + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - \"$1\"",
+                    + " --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'"
+                    + " --change 'LABEL " + ImagePruner.KIND + "=base' - \"$1\"",
                     rootfs.toString(), tag), 600);
         } finally {
             deleteTree(rootfs);
@@ -182,9 +219,10 @@ public final class ImageBuilder {
         if (!exists(tag)) {
             throw new BackendException("docker import did not produce " + tag);
         }
+        pruneSuperseded("base", tag);
     }
 
-    private void build(Path context, String tag, String base, String what) {
+    private void build(Path context, String tag, String base, String what, String kind) {
         progress.step(what + ": docker build " + tag);
         try {
             docker.buildImageCmd()
@@ -195,7 +233,7 @@ public final class ImageBuilder {
                     .withNetworkMode("none")
                     .withPull(false)
                     .withRemove(true)
-                    .withLabels(Map.of("io.claudebottle.image", what))
+                    .withLabels(Map.of("io.claudebottle.image", what, ImagePruner.KIND, kind))
                     .exec(new BuildImageResultCallback() {
                         @Override
                         public void onNext(BuildResponseItem item) {
@@ -208,6 +246,18 @@ public final class ImageBuilder {
                     .awaitImageId(20, TimeUnit.MINUTES);
         } catch (RuntimeException e) {
             throw new BackendException("docker build of " + what + " " + tag + " failed: " + e.getMessage(), e);
+        }
+        pruneSuperseded(kind, tag);
+    }
+
+    private void pruneSuperseded(String kind, String tag) {
+        try {
+            List<String> removed = new ImagePruner(docker).removeSuperseded(kind, tag, ImagePruner.GRACE);
+            if (!removed.isEmpty()) {
+                progress.step("removed superseded images: " + String.join(", ", removed));
+            }
+        } catch (RuntimeException e) {
+            progress.step("could not remove superseded images (" + e.getMessage() + "); `bottle images prune` retries");
         }
     }
 

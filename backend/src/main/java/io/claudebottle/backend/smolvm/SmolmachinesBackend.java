@@ -1,5 +1,6 @@
 package io.claudebottle.backend.smolvm;
 
+import io.claudebottle.backend.AgentEnvironment;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.BottleLaunch;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The experimental smolmachines backend (macOS): the agent runs in a smolvm micro-VM, the sidecar
@@ -34,22 +36,29 @@ import java.util.function.Consumer;
 public final class SmolmachinesBackend implements Backend {
 
     public static final String NAME = "smolmachines";
-    /** egress proxy, cred-proxy, git-gate: what the agent talks to. The control port stays unpublished. */
-    public static final List<Integer> AGENT_FACING_PORTS = List.of(3128, 9099, 9418);
+    /** What the preflight says about where this backend runs a bottle. */
+    public static final String DESCRIPTION = "smolmachines (agent in a micro-VM; sidecar in Docker on a loopback alias "
+            + LoopbackAliasPool.ALIASES.getFirst() + "–" + LoopbackAliasPool.ALIASES.getLast() + ")";
     static final String AGENT_HOME = "/home/agent";
-    /** The names the Docker backend gives its sidecar on the bottle network; agent-side config uses them. */
-    static final List<String> SIDECAR_HOSTNAMES = List.of("pipelock", "egress", "cred-proxy", "git-gate", "supervise");
 
-    /** The sidecar bundle of a bottle, which stays in Docker. The Docker backend is to implement it. */
-    public interface SidecarBundle {
+    /**
+     * The sidecar bundle of a bottle, which stays in Docker ({@code docker.DockerSidecarBundle}).
+     * Closing the bundle closes its engine connection, not the sidecars it started.
+     */
+    public interface SidecarBundle extends AutoCloseable {
         /**
-         * Starts the bottle's sidecar with its agent-facing ports published by exactly these
-         * {@code docker -p} specs (e.g. {@code 127.0.0.16:3128:3128}), and returns once it is healthy.
+         * Starts the bottle's sidecar with its ports (egress 3128, cred-proxy 9099, git-gate 9418,
+         * supervise 9100) published on {@code alias} only, and returns once it is healthy. On failure
+         * nothing of it is left.
          */
-        Running start(String bottleId, BottleLaunch launch, List<String> publishSpecs, Progress progress);
+        Running start(String bottleId, BottleLaunch launch, String alias, Progress progress);
 
         /** Removes the sidecar of a bottle whose launcher is gone; false if there was none. */
         boolean remove(String bottleId);
+
+        @Override
+        default void close() {
+        }
 
         /** A started sidecar bundle; closing it removes it. */
         interface Running extends AutoCloseable {
@@ -83,26 +92,47 @@ public final class SmolmachinesBackend implements Backend {
     }
 
     /**
+     * Fails, saying how to get there, unless this host can run smolmachines bottles: macOS with
+     * {@code smolvm} on PATH. Touches nothing, so callers check it before they connect to Docker.
+     */
+    public static void requireUsableHost() {
+        requireUsableHost(HostPlatform.current(), ProcessRunner.inheritingEnvironment());
+    }
+
+    static SmolvmCommands requireUsableHost(HostPlatform platform, ProcessRunner runner) {
+        SmolvmCommands smolvm = new SmolvmCommands(runner);
+        boolean installed = runner.which(SmolvmCommands.EXECUTABLE).isPresent();
+        if (platform != HostPlatform.MACOS) {
+            throw new SmolvmException("the smolmachines backend is macOS-only (experimental): it needs macOS and "
+                    + "`smolvm` on PATH (this host: " + platform + (installed ? "" : ", no smolvm on PATH")
+                    + "); elsewhere the agent VM's egress allowlist could not be enforced. On a Mac, install smolvm (`"
+                    + SmolvmCommands.INSTALL_COMMAND + "`); here, use the default backend (unset CLAUDE_BOTTLE_BACKEND, "
+                    + "or pass `--backend docker`).");
+        }
+        smolvm.requireInstalled();
+        return smolvm;
+    }
+
+    /**
      * The backend for this host, keeping alias reservations under {@code stateDir} and packed agent
-     * images under {@code cacheDir}.
+     * images under {@code cacheDir}. {@code sidecars} is asked for only once the host checks passed.
      *
      * @throws SmolvmException when the host is not macOS or {@code smolvm} is not on PATH
      */
-    public static SmolmachinesBackend forThisHost(Path stateDir, Path cacheDir, SidecarBundle sidecars,
+    public static SmolmachinesBackend forThisHost(Path stateDir, Path cacheDir, Supplier<? extends SidecarBundle> sidecars,
                                                   Consumer<String> notice) {
-        HostPlatform platform = HostPlatform.current();
-        if (platform != HostPlatform.MACOS) {
-            throw new SmolvmException("the smolmachines backend is macOS-only (experimental): on " + platform
-                    + " the agent VM's egress allowlist could not be enforced. Use the default backend "
-                    + "(unset CLAUDE_BOTTLE_BACKEND, or pass `--backend docker`).");
-        }
-        ProcessRunner runner = ProcessRunner.inheritingEnvironment();
-        SmolvmCommands smolvm = new SmolvmCommands(runner);
-        smolvm.requireInstalled();
-        return new SmolmachinesBackend(smolvm, SmolvmStateDb.forThisHost(notice),
+        return forHost(HostPlatform.current(), ProcessRunner.inheritingEnvironment(),
+                Path.of(System.getProperty("user.home")), stateDir, cacheDir, sidecars, notice);
+    }
+
+    /** {@link #forThisHost} on a given platform, PATH and home (smolvm's state DB lives under it). */
+    static SmolmachinesBackend forHost(HostPlatform platform, ProcessRunner runner, Path home, Path stateDir,
+                                       Path cacheDir, Supplier<? extends SidecarBundle> sidecars, Consumer<String> notice) {
+        SmolvmCommands smolvm = requireUsableHost(platform, runner);
+        return new SmolmachinesBackend(smolvm, new SmolvmStateDb(SmolvmStateDb.defaultPath(home), platform, notice),
                 new LoopbackAliasPool(stateDir.resolve("loopback-aliases"),
                         LoopbackInterface.forThisHost(platform, runner, notice), ProcessHandle.current()),
-                new AgentImagePacker(runner, smolvm, cacheDir), sidecars, notice);
+                new AgentImagePacker(runner, smolvm, cacheDir), sidecars.get(), notice);
     }
 
     @Override
@@ -118,9 +148,8 @@ public final class SmolmachinesBackend implements Backend {
         try {
             LoopbackAliasPool.Lease lease = aliases.reserve(id, this::evict);
             bottle.lease = lease;
-            progress.step("bottle " + id + ": sidecar (Docker, published on loopback alias " + lease.alias() + ")");
-            bottle.sidecar = sidecars.start(id, launch,
-                    SmolvmCommands.publishSpecs(lease.alias(), AGENT_FACING_PORTS), progress);
+            progress.step("bottle " + id + ": sidecar (Docker, published on loopback alias " + lease.alias() + " only)");
+            bottle.sidecar = sidecars.start(id, launch, lease.alias(), progress);
             Path smolmachine = images.smolmachineFor(launch.images().agent());
 
             String machine = SmolvmCommands.machineName(id);
@@ -136,7 +165,8 @@ public final class SmolmachinesBackend implements Backend {
             // The agent's config names the sidecar by the Docker backend's aliases (cred-proxy, git-gate, …):
             // in the VM they all mean the bottle's loopback alias.
             smolvm.appendFile(machine, "/etc/hosts",
-                    (lease.alias() + " " + String.join(" ", SIDECAR_HOSTNAMES) + "\n").getBytes(StandardCharsets.UTF_8));
+                    (lease.alias() + " " + String.join(" ", AgentEnvironment.SIDECAR_ALIASES) + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
             Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
             files.put(".bottle/ca.pem", bottle.sidecar.caPem());
             files.forEach((path, content) ->
@@ -152,21 +182,22 @@ public final class SmolmachinesBackend implements Backend {
         }
     }
 
-    /** What the agent needs to find its sidecar on the alias, then the launch's own env. */
+    /**
+     * The base environment every backend gives its agent ({@link AgentEnvironment}), with the proxy
+     * addressed by the alias itself (it works even if the VM's {@code /etc/hosts} is not honoured),
+     * the alias exempt from the proxy, and the CA; then the launch's own env.
+     */
     static Map<String, String> agentEnv(String bottleId, String alias, Map<String, String> launchEnv) {
-        Map<String, String> env = new LinkedHashMap<>();
-        String proxy = "http://" + alias + ":" + AGENT_FACING_PORTS.getFirst();
-        env.put("HTTPS_PROXY", proxy);
-        env.put("HTTP_PROXY", proxy);
-        env.put("https_proxy", proxy);
-        env.put("http_proxy", proxy);
-        // Claude Code sends even an http:// ANTHROPIC_BASE_URL through HTTPS_PROXY unless told otherwise.
-        String noProxy = String.join(",", SIDECAR_HOSTNAMES) + "," + alias + ",localhost,127.0.0.1";
-        env.put("NO_PROXY", noProxy);
-        env.put("no_proxy", noProxy);
+        Map<String, String> env = AgentEnvironment.base(bottleId);
+        String proxy = "http://" + alias + ":" + AgentEnvironment.EGRESS_PORT;
+        for (String name : List.of("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")) {
+            env.put(name, proxy);
+        }
+        for (String name : List.of("NO_PROXY", "no_proxy")) {
+            env.put(name, String.join(",", AgentEnvironment.SIDECAR_ALIASES) + "," + alias + ",localhost,127.0.0.1");
+        }
+        env.put("HOME", AGENT_HOME);
         env.put("NODE_EXTRA_CA_CERTS", AGENT_HOME + "/.bottle/ca.pem");
-        env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-        env.put("BOTTLE_ID", bottleId);
         env.put("BOTTLE_SIDECAR_HOST", alias);
         env.putAll(launchEnv);
         return env;
@@ -223,7 +254,7 @@ public final class SmolmachinesBackend implements Backend {
 
     @Override
     public void close() {
-        // nothing held between bottles
+        sidecars.close();
     }
 
     private static String agentOf(String bottleId) {

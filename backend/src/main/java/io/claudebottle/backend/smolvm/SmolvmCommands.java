@@ -13,7 +13,8 @@ import java.util.Map;
 final class SmolvmCommands {
 
     static final String EXECUTABLE = "smolvm";
-    static final String INSTALL_HINT = "install smolvm (macOS: `curl -sSL https://smolmachines.com/install.sh | sh`, "
+    static final String INSTALL_COMMAND = "curl -sSL https://smolmachines.com/install.sh | sh";
+    static final String INSTALL_HINT = "install smolvm (macOS: `" + INSTALL_COMMAND + "`, "
             + "then open a new shell so that it is on PATH) or use the default backend (`--backend docker`)";
     private static final String MACHINE_PREFIX = "claude-bottle-";
 
@@ -152,14 +153,5 @@ final class SmolvmCommands {
 
     void packImage(String image, Path output) {
         runner.run(pack(image, output)).orFail("packing " + image + " into " + output + ".smolmachine");
-    }
-
-    /**
-     * The Docker {@code -p} specs that publish the sidecar's agent-facing ports on the bottle's
-     * alias only, e.g. {@code 127.0.0.16:3128:3128}: the VM can reach them (its allowlist is the
-     * alias's /32), other bottles' VMs cannot.
-     */
-    static List<String> publishSpecs(String alias, List<Integer> ports) {
-        return ports.stream().map(port -> alias + ":" + port + ":" + port).toList();
     }
 }

@@ -73,7 +73,7 @@ final class FakeHost {
             set -u
             printf 'smolvm' >> "@ROOT@/calls.log"; printf '\\t%s' "$@" >> "@ROOT@/calls.log"; echo >> "@ROOT@/calls.log"
             db="@DB@"
-            sql() { sqlite3 -bail "$db" "$@"; }
+            sql() { sqlite3 -bail -cmd ".timeout 10000" "$db" "$@"; }
             case "$1 $2" in
               "machine create")
                 name="$3"; shift 3

@@ -76,7 +76,7 @@ class SmolmachinesBackendTest {
             assertThat(id).matches("dev-[0-9a-f]{6}");
             assertThat(bottle.runtime()).isEqualTo("smolvm");
             assertThat(host.boots()).containsExactly("claude-bottle-" + id + " [\"127.0.0.16/32\"]");
-            assertThat(sidecars.started).containsExactly(id + " [127.0.0.16:3128:3128, 127.0.0.16:9099:9099, 127.0.0.16:9418:9418]");
+            assertThat(sidecars.started).containsExactly(id + " 127.0.0.16");
             assertThat(backend.list()).singleElement().satisfies(b -> {
                 assertThat(b.bottleId()).isEqualTo(id);
                 assertThat(b.agent()).isEqualTo("dev");
@@ -138,8 +138,7 @@ class SmolmachinesBackendTest {
                     "claude-bottle-" + first.bottleId() + " [\"127.0.0.16/32\"]",
                     "claude-bottle-" + second.bottleId() + " [\"127.0.0.17/32\"]");
             assertThat(sidecars.started).containsExactly(
-                    first.bottleId() + " [127.0.0.16:3128:3128, 127.0.0.16:9099:9099, 127.0.0.16:9418:9418]",
-                    second.bottleId() + " [127.0.0.17:3128:3128, 127.0.0.17:9099:9099, 127.0.0.17:9418:9418]");
+                    first.bottleId() + " 127.0.0.16", second.bottleId() + " 127.0.0.17");
         }
         assertThat(pool.reservations()).isEmpty();
     }
@@ -301,10 +300,61 @@ class SmolmachinesBackendTest {
     void onLinuxTheBackendRefusesToBeCreated() {
         assumeTrue(HostPlatform.current() != HostPlatform.MACOS, "this host is macOS");
 
-        assertThatThrownBy(() -> SmolmachinesBackend.forThisHost(tmp, tmp, sidecars, notices::add))
+        assertThatThrownBy(() -> SmolmachinesBackend.forThisHost(tmp, tmp, () -> sidecars, notices::add))
                 .isInstanceOf(SmolvmException.class)
                 .hasMessageContaining("macOS-only")
                 .hasMessageContaining("--backend docker");
+    }
+
+    @Test
+    void onLinuxWithoutSmolvmItSaysInstallSmolvmBeforeTouchingDocker() throws Exception {
+        ProcessRunner runner = FakeHost.runnerWithout(Files.createDirectory(tmp.resolve("empty")));
+
+        assertThatThrownBy(() -> SmolmachinesBackend.forHost(HostPlatform.LINUX, runner, tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), SmolmachinesBackendTest::dockerMustNotBeTouched, notices::add))
+                .isInstanceOf(SmolvmException.class)
+                .hasMessageContaining("macOS-only")
+                .hasMessageContaining("this host: LINUX, no smolvm on PATH")
+                .hasMessageContaining("install smolvm")
+                .hasMessageContaining("--backend docker");
+        assertThat(tmp.resolve("state")).doesNotExist();
+    }
+
+    @Test
+    void onLinuxWithSmolvmInstalledItStillRefusesBecauseTheAllowlistCouldNotBeEnforced() throws Exception {
+        assertThatThrownBy(() -> SmolmachinesBackend.forHost(HostPlatform.LINUX, host.runner(), tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), SmolmachinesBackendTest::dockerMustNotBeTouched, notices::add))
+                .isInstanceOf(SmolvmException.class)
+                .hasMessageContaining("this host: LINUX)")
+                .hasMessageContaining("allowlist could not be enforced");
+        assertThat(host.calls()).isEmpty();
+    }
+
+    @Test
+    void onMacOsWithoutSmolvmItSaysHowToInstallItBeforeTouchingDocker() throws Exception {
+        ProcessRunner runner = FakeHost.runnerWithout(Files.createDirectory(tmp.resolve("empty")));
+
+        assertThatThrownBy(() -> SmolmachinesBackend.forHost(HostPlatform.MACOS, runner, tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), SmolmachinesBackendTest::dockerMustNotBeTouched, notices::add))
+                .isInstanceOf(SmolvmException.class)
+                .hasMessageContaining("needs `smolvm` on PATH")
+                .hasMessageContaining("install smolvm");
+    }
+
+    @Test
+    void onMacOsTheFirstLaunchAddsTheAliasesWithOneSudoBatchThenStarts() throws Exception {
+        try (SmolmachinesBackend backend = SmolmachinesBackend.forHost(HostPlatform.MACOS, host.runner(), tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), () -> sidecars, notices::add);
+             RunningBottle bottle = backend.start(launch(List.of("true"), Map.of()), Backend.Progress.SILENT)) {
+            assertThat(host.calls("sudo")).hasSize(LoopbackAliasPool.ALIASES.size())
+                    .first().isEqualTo(List.of("sudo", "ifconfig", "lo0", "alias", "127.0.0.16", "up"));
+            assertThat(host.boots()).containsExactly("claude-bottle-" + bottle.bottleId() + " [\"127.0.0.16/32\"]");
+        }
+        assertThat(notices).anySatisfy(n -> assertThat(n).contains("sudo asks for your password once per boot"));
+    }
+
+    private static SmolmachinesBackend.SidecarBundle dockerMustNotBeTouched() {
+        throw new AssertionError("the Docker side was opened before the host checks passed");
     }
 
     private void assertTornDown() throws Exception {
@@ -330,11 +380,11 @@ class SmolmachinesBackendTest {
         boolean failStart;
 
         @Override
-        public Running start(String bottleId, BottleLaunch launch, List<String> publishSpecs, Backend.Progress progress) {
+        public Running start(String bottleId, BottleLaunch launch, String alias, Backend.Progress progress) {
             if (failStart) {
                 throw new SmolvmException("sidecar did not get healthy");
             }
-            started.add(bottleId + " " + publishSpecs);
+            started.add(bottleId + " " + alias);
             return new Running() {
                 @Override
                 public String caPem() {

@@ -59,12 +59,6 @@ class SmolvmCommandsTest {
     }
 
     @Test
-    void theSidecarPortsArePublishedOnTheAliasOnly() {
-        assertThat(SmolvmCommands.publishSpecs("127.0.0.16", SmolmachinesBackend.AGENT_FACING_PORTS))
-                .containsExactly("127.0.0.16:3128:3128", "127.0.0.16:9099:9099", "127.0.0.16:9418:9418");
-    }
-
-    @Test
     void machineNamesAreScopedToBottles() {
         assertThat(SmolvmCommands.machineName("dev-a1b2c3")).isEqualTo("claude-bottle-dev-a1b2c3");
     }

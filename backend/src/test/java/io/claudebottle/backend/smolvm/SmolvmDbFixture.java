@@ -97,5 +97,16 @@ final class SmolvmDbFixture {
             }
             return names;
         }
+
+        /** SQLite's storage class of the machine's {@code data}: {@code blob} is what smolvm can read. */
+        String typeOf(String name) throws SQLException {
+            try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
+                 PreparedStatement select = db.prepareStatement("SELECT typeof(data) FROM vms WHERE name = ?")) {
+                select.setString(1, name);
+                try (ResultSet row = select.executeQuery()) {
+                    return row.next() ? row.getString(1) : null;
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,186 @@
+package io.claudebottle.backend.docker;
+
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
+import io.claudebottle.backend.Backend;
+import io.claudebottle.backend.BackendException;
+import io.claudebottle.backend.BottleLaunch;
+import io.claudebottle.backend.smolvm.SmolmachinesBackend;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Docker half of a smolmachines bottle: the Docker backend's sidecar (same image, same config,
+ * same hardening) alone on its own egress network, with its four ports published on the bottle's
+ * loopback alias and nowhere else. The agent runs in a smolvm VM whose only allowed destination is
+ * that alias, so it reaches exactly this sidecar. Everything carries the bottle-id label, so
+ * {@code bottle ps}, {@code stop} and {@code gc} of the Docker backend see these bottles too.
+ */
+public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBundle {
+
+    /** egress proxy, cred-proxy, git-gate and supervise (read-only: health, CA, ports; the launcher's health check). */
+    static final List<Integer> PUBLISHED_PORTS = List.of(DockerBackend.EGRESS_PORT, DockerBackend.CRED_PROXY_PORT,
+            DockerBackend.GIT_GATE_PORT, DockerBackend.SUPERVISE_PORT);
+    /** What {@code bottle ps} shows as the runtime of a smolmachines bottle: where its agent runs. */
+    static final String RUNTIME_LABEL = "smolvm";
+    /**
+     * Longer than the Docker backend's: the launcher polls through Docker's port forwarding (on
+     * macOS through Docker Desktop's VM), and a real sidecar took 55 s to listen on a loaded
+     * 2-core Linux test machine (about 5 s idle), which left 60 s no margin.
+     */
+    static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(150);
+
+    private final DockerBackend docker;
+    private final boolean ownsDocker;
+    private final HostFirewall firewall = new HostFirewall();
+
+    private DockerSidecarBundle(DockerBackend docker, boolean ownsDocker) {
+        this.docker = docker;
+        this.ownsDocker = ownsDocker;
+    }
+
+    /** A bundle on the local Docker engine; closing the bundle closes the connection. */
+    public static DockerSidecarBundle open() {
+        return new DockerSidecarBundle(DockerBackend.open(), true);
+    }
+
+    /** A bundle on an engine the caller keeps open (and closes). */
+    public static DockerSidecarBundle on(DockerBackend docker) {
+        return new DockerSidecarBundle(docker, false);
+    }
+
+    @Override
+    public Running start(String bottleId, BottleLaunch launch, String alias, Backend.Progress progress) {
+        requireLoopback(alias);
+        String runtime = docker.runtimeFor(launch.runtime());
+        String bridge = bridgeName(bottleId);
+        DockerBackend.Names names = new DockerBackend.Names(bottleId, bridge, bridge);
+        try {
+            progress.step("bottle " + bottleId + ": sidecar network " + names.egress() + " (bridge " + bridge
+                    + ", runtime " + runtime + ")");
+            docker.createNetwork(names.egress(), bridge, false, launch, bottleId, RUNTIME_LABEL, "egress");
+            CreateContainerCmd create = docker.sidecarContainer(launch, bottleId, runtime, names)
+                    .withLabels(Labels.of(bottleId, "sidecar", launch.agent(), launch.bottle(), RUNTIME_LABEL))
+                    .withExposedPorts(PUBLISHED_PORTS.stream().map(ExposedPort::tcp).toList());
+            create.getHostConfig().withPortBindings(bindings(alias));
+            String sidecar = create.exec().getId();
+            docker.client().startContainerCmd(sidecar).exec();
+            requirePublishedOnlyOn(sidecar, alias);
+            String supervise = "http://" + alias + ":" + DockerBackend.SUPERVISE_PORT;
+            progress.step("bottle " + bottleId + ": waiting for the sidecar on " + supervise);
+            docker.waitHealthy(supervise, sidecar, bottleId, HEALTH_TIMEOUT);
+            return new Started(bottleId, names.sidecar(), docker.get(supervise, "/ca.pem"));
+        } catch (RuntimeException e) {
+            try {
+                remove(bottleId);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean remove(String bottleId) {
+        return DockerBottle.teardown(docker.client(), firewall, bottleId);
+    }
+
+    @Override
+    public void close() {
+        if (ownsDocker) {
+            docker.close();
+        }
+    }
+
+    /** {@code -p ALIAS:PORT:PORT} for every published port. */
+    static Ports bindings(String alias) {
+        Ports ports = new Ports();
+        for (int port : PUBLISHED_PORTS) {
+            ports.bind(ExposedPort.tcp(port), Ports.Binding.bindIpAndPort(alias, port));
+        }
+        return ports;
+    }
+
+    /**
+     * Fail closed: what Docker actually published is read back, and a port bound anywhere but the
+     * alias (0.0.0.0, ::, another address) would let other bottles' VMs or the network reach this
+     * sidecar.
+     */
+    private void requirePublishedOnlyOn(String container, String alias) {
+        Map<ExposedPort, Ports.Binding[]> published = docker.client().inspectContainerCmd(container).exec()
+                .getNetworkSettings().getPorts().getBindings();
+        List<String> wrong = new ArrayList<>();
+        for (var entry : published.entrySet()) {
+            for (Ports.Binding b : entry.getValue() == null ? new Ports.Binding[0] : entry.getValue()) {
+                if (!alias.equals(b.getHostIp())) {
+                    wrong.add(b.getHostIp() + ":" + b.getHostPortSpec() + "->" + entry.getKey());
+                }
+            }
+        }
+        if (!wrong.isEmpty()) {
+            throw new BackendException("Docker published the sidecar of container " + container + " on " + wrong
+                    + " instead of only " + alias + "; refusing to run a bottle reachable from outside its alias."
+                    + " Check the engine's \"ip\" and userland-proxy settings in daemon.json.");
+        }
+    }
+
+    private static void requireLoopback(String alias) {
+        InetAddress address;
+        try {
+            address = InetAddress.ofLiteral(alias);
+        } catch (IllegalArgumentException e) {
+            throw new BackendException("sidecar publish address '" + alias + "' is not an IP literal", e);
+        }
+        if (!(address instanceof Inet4Address) || !address.isLoopbackAddress()) {
+            throw new BackendException("sidecar publish address " + alias + " is not an IPv4 loopback address; "
+                    + "a smolmachines sidecar is published on a 127.0.0.0/8 alias only");
+        }
+    }
+
+    /** A bridge name of at most 15 characters (the kernel's limit), derived from the bottle id. */
+    static String bridgeName(String bottleId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bottleId.getBytes(StandardCharsets.UTF_8));
+            return "cb" + HexFormat.of().formatHex(digest, 0, 5) + "s";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    private final class Started implements Running {
+        private final String bottleId;
+        private final String container;
+        private final String caPem;
+
+        Started(String bottleId, String container, String caPem) {
+            this.bottleId = bottleId;
+            this.container = container;
+            this.caPem = caPem;
+        }
+
+        @Override
+        public String caPem() {
+            return caPem;
+        }
+
+        @Override
+        public String exec(List<String> command) {
+            return DockerBottle.exec(docker.client(), container, command);
+        }
+
+        @Override
+        public void close() {
+            remove(bottleId);
+        }
+    }
+}
