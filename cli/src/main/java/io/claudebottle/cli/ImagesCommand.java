@@ -10,9 +10,12 @@ import picocli.CommandLine.Command;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-/** {@code bottle images build}: builds the base, agent and sidecar images (no registry needed). */
+/**
+ * {@code bottle images build}: builds the base, agent and sidecar images (no registry needed);
+ * {@code bottle images prune}: removes the superseded ones.
+ */
 @Command(name = "images", description = "Manage the bottle images.",
-        subcommands = {ImagesCommand.Build.class})
+        subcommands = {ImagesCommand.Build.class, ImagesCommand.Prune.class})
 final class ImagesCommand implements Runnable {
 
     @CommandLine.Spec
@@ -45,6 +48,31 @@ final class ImagesCommand implements Runnable {
                 }, offline).ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
                 out.println("agent   " + images.agent());
                 out.println("sidecar " + images.sidecar());
+                return 0;
+            } catch (BackendException e) {
+                err.println("bottle: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    @Command(name = "prune", description = {"Remove every bottle image except the current ones (the images this",
+            "bottle would run now) and those a container still uses. A build already removes the images it",
+            "supersedes once they are 10 minutes old; this removes the rest at once."})
+    static final class Prune implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try (DockerBackend backend = DockerBackend.open()) {
+                var removed = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), true)
+                        .prune(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                removed.forEach(tag -> out.println("removed " + tag));
+                out.println(removed.size() + " image(s) removed");
                 return 0;
             } catch (BackendException e) {
                 err.println("bottle: " + e.getMessage());

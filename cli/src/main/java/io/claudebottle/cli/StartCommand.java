@@ -5,9 +5,11 @@ import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.Backends;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.nativ.NativeBackend;
+import io.claudebottle.backend.smolvm.SmolmachinesBackend;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.RunningBottle;
 import io.claudebottle.backend.docker.DockerBackend;
+import io.claudebottle.backend.docker.DockerSidecarBundle;
 import io.claudebottle.backend.docker.ImageBuilder;
 import io.claudebottle.backend.docker.SidecarApp;
 import io.claudebottle.manifest.BottlePolicy;
@@ -44,10 +46,16 @@ final class StartCommand implements Callable<Integer> {
             description = "OCI runtime (default: runsc when Docker has gVisor registered, else runc).")
     String runtime;
 
-    @CommandLine.Option(names = "--backend", paramLabel = "<docker|native>",
+    @CommandLine.Option(names = "--backend", paramLabel = "<docker|native|smolmachines>",
             description = {"Where the bottle runs (default: $CLAUDE_BOTTLE_BACKEND, else docker; native when no Docker",
-                    "engine is reachable). native: Linux namespaces, no Docker (see the README)."})
+                    "engine is reachable). native: Linux namespaces, no Docker. smolmachines (macOS, experimental):",
+                    "the agent in a smolvm micro-VM, the sidecar in Docker (see the README)."})
     String backendName;
+
+    @CommandLine.Option(names = "--allow-host-reachable",
+            description = {"docker: start even when the host firewall rule cannot be installed (not root, no",
+                    "iptables); the agent can then reach services on this host's own addresses."})
+    boolean allowHostReachable;
 
     @CommandLine.Option(names = "--offline", description = "Never install Claude Code from npm while building images.")
     boolean offline;
@@ -92,11 +100,10 @@ final class StartCommand implements Callable<Integer> {
         if (choice.name().equals(NativeBackend.NAME)) {
             return startNative(plan, choice, out, err);
         }
-        if (!choice.name().equals(Backends.DEFAULT)) {
-            err.println("bottle: `bottle start` runs bottles on docker or native; " + choice.name() + " is not wired into it yet");
-            return 2;
+        if (choice.name().equals(SmolmachinesBackend.NAME)) {
+            return startSmolmachines(plan, choice, out, err);
         }
-        try (DockerBackend backend = DockerBackend.open()) {
+        try (DockerBackend backend = DockerBackend.open().allowHostReachable(allowHostReachable)) {
             warnAboutLeftovers(backend, "", err);
             String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
             out.println("backend  docker  (" + choice.reason() + ")");
@@ -128,6 +135,34 @@ final class StartCommand implements Callable<Integer> {
             }
             return runUntilAgentExits(backend,
                     plan.toLaunch(new BottleLaunch.Images("none", "none"), Optional.empty(), true), err);
+        } catch (BackendException e) {
+            err.println("bottle: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    /**
+     * The agent in a smolvm micro-VM, its sidecar in Docker on a loopback alias. macOS and smolvm are
+     * checked before Docker is touched; the images are the Docker backend's.
+     */
+    private int startSmolmachines(LaunchPlan plan, Backends.Choice choice, PrintWriter out, PrintWriter err) {
+        try {
+            SmolmachinesBackend.requireUsableHost();
+            try (DockerBackend docker = DockerBackend.open();
+                 SmolmachinesBackend backend = Backends.smolmachines(() -> DockerSidecarBundle.on(docker),
+                         m -> err.println("bottle: " + m))) {
+                warnAboutLeftovers(backend, "smolmachines ", err);
+                out.println("backend  smolmachines  (" + choice.reason() + ")");
+                Preflight.print(plan, SmolmachinesBackend.DESCRIPTION, out);
+                if (!yes && !confirm(out)) {
+                    err.println("bottle: not started");
+                    return 1;
+                }
+                var images = new ImageBuilder(docker.client(), m -> err.println("bottle: " + m), offline)
+                        .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                err.flush();
+                return runUntilAgentExits(backend, plan.toLaunch(images, Optional.ofNullable(runtime), true), err);
+            }
         } catch (BackendException e) {
             err.println("bottle: " + e.getMessage());
             return 2;

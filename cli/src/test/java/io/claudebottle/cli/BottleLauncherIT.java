@@ -173,6 +173,22 @@ class BottleLauncherIT {
     }
 
     @Test
+    void startOnSmolmachinesOffMacOsSaysInstallSmolvmBeforeTouchingDocker() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(System.getProperty("os.name").startsWith("Mac"),
+                "on macOS the smolmachines backend may run");
+        write(home.resolve("bottles/dev.md"), "---\negress:\n  allowlist: [example.com]\n---\n");
+        write(home.resolve("agents/helper.md"), "---\nbottle: dev\n---\nYou help.\n");
+        // Were Docker contacted first, this would fail with "Docker does not answer".
+        extraEnv.put("DOCKER_HOST", "unix://" + tmp.resolve("no-docker.sock"));
+
+        Result start = bottle("start", "--backend", "smolmachines", "--yes", "helper");
+
+        assertThat(start.exit()).as(start.all()).isEqualTo(2);
+        assertThat(start.err()).contains("macOS-only", "install smolvm", "--backend docker")
+                .doesNotContain("Docker does not answer");
+    }
+
+    @Test
     void theSpecExamplesValidate() throws Exception {
         home = REPO_ROOT.resolve("examples");
         Result validate = bottle("validate");

@@ -41,8 +41,11 @@ public final class DemoGitUpstream implements AutoCloseable {
     private final Path bare;
     private final Path identityFile;
     private final String hostKeyLine;
+    private final Path seed;
+    private final java.util.Set<String> ownCommits = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private DemoGitUpstream(SshServer server, Path bare, Path identityFile, String hostKeyLine) {
+    private DemoGitUpstream(SshServer server, Path bare, Path identityFile, String hostKeyLine, Path seed) {
+        this.seed = seed;
         this.server = server;
         this.bare = bare;
         this.identityFile = identityFile;
@@ -91,7 +94,9 @@ public final class DemoGitUpstream implements AutoCloseable {
             return new GitCommand(argv.get(0), gitDir);
         });
         server.start();
-        return new DemoGitUpstream(server, bare, identity, hostLine.toString().strip());
+        DemoGitUpstream upstream = new DemoGitUpstream(server, bare, identity, hostLine.toString().strip(), work);
+        upstream.ownCommits.addAll(upstream.refs().values());
+        return upstream;
     }
 
     public int port() {
@@ -117,6 +122,28 @@ public final class DemoGitUpstream implements AutoCloseable {
             }
         }
         return refs;
+    }
+
+    /** The upstream moves on by itself: one more commit on {@code main}, as another developer would push. */
+    public synchronized String advance() {
+        try (Git work = Git.open(seed.toFile())) {
+            Path file = seed.resolve("NEWS.md");
+            Files.writeString(file, "upstream moved on at " + java.time.Instant.now() + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            work.add().addFilepattern("NEWS.md").call();
+            String id = work.commit().setMessage("upstream moved on").setAuthor("bottle demo", "demo@bottle.invalid")
+                    .setCommitter("bottle demo", "demo@bottle.invalid").setSign(false).call().name();
+            ownCommits.add(id);
+            work.push().setRemote(bare.toUri().toString()).add("main").call();
+            return id;
+        } catch (Exception e) {
+            throw new IllegalStateException("the demo upstream could not advance: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether every ref of the upstream points at a commit the upstream made itself (none pushed by the agent). */
+    public boolean onlyOwnCommits(Map<String, String> refs) {
+        return ownCommits.containsAll(refs.values());
     }
 
     @Override

@@ -30,6 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FakeMessagesApi implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String MODEL = "claude-sonnet-4-5";
+    /** Upload-host path that makes the git upstream move on (the clone/fetch check). */
+    public static final String ADVANCE_PATH = "/bottle-demo/advance";
+    /** API path of the long SSE answer (the streaming check). */
+    public static final String SSE_PATH = "/v1/bottle-demo/sse";
+    static final int SSE_EVENTS = 300;
+    static final int SSE_GAP_MILLIS = 20;
 
     private final HttpsServer server;
     private final String expectedToken;
@@ -40,6 +46,10 @@ public final class FakeMessagesApi implements AutoCloseable {
     private final List<String> uploadsReceived = new CopyOnWriteArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final List<String> requestLog = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.Supplier<DemoFacts> facts;
+    private volatile Runnable onAdvance = () -> { };
+    private volatile long sseFinishedMillis;
+    private volatile long sseStartedMillis;
 
     private FakeMessagesApi(HttpsServer server, String expectedToken) {
         this.server = server;
@@ -60,6 +70,30 @@ public final class FakeMessagesApi implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** Where the scripted commands get their facts from when they are handed out (default: just the port). */
+    public void facts(java.util.function.Supplier<DemoFacts> facts) {
+        this.facts = facts;
+    }
+
+    /** What a POST to {@link #ADVANCE_PATH} on the upload host does (the git upstream gets a commit). */
+    public void onAdvance(Runnable onAdvance) {
+        this.onAdvance = onAdvance;
+    }
+
+    /** When this upstream sent the first and the last event of the long SSE answer (epoch ms; 0 if never). */
+    public long sseStartedMillis() {
+        return sseStartedMillis;
+    }
+
+    public long sseFinishedMillis() {
+        return sseFinishedMillis;
+    }
+
+    private DemoFacts facts() {
+        var f = facts;
+        return f == null ? new DemoFacts(port(), 0, 0, List.of()) : f.get();
     }
 
     /** What the Bash command printed inside the bottle, as Claude Code reported it back. */
@@ -97,9 +131,19 @@ public final class FakeMessagesApi implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String host = String.valueOf(exchange.getRequestHeaders().getFirst("Host"));
             String path = exchange.getRequestURI().getPath();
-            if (host.startsWith(DemoHosts.UPLOADS)) {
+            if (host.startsWith(DemoHosts.UPLOADS) && path.equals(ADVANCE_PATH) && body.length == 0) {
+                onAdvance.run();
+                send(exchange, 200, "application/json", "{\"advanced\":true}");
+            } else if (host.startsWith(DemoHosts.UPLOADS)) {
                 uploadsReceived.add(exchange.getRequestMethod() + " " + path + " (" + body.length + " bytes)");
                 send(exchange, 200, "application/json", "{\"stored\":true}");
+            } else if (path.equals(SSE_PATH)) {
+                String auth = String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"));
+                if (!auth.equals("Bearer " + expectedToken)) {
+                    send(exchange, 401, "application/json", "{\"type\":\"error\"}");
+                    return;
+                }
+                longStream(exchange);
             } else if (path.equals("/v1/messages/count_tokens")) {
                 send(exchange, 200, "application/json", "{\"input_tokens\":12}");
             } else if (path.equals("/v1/messages") && exchange.getRequestMethod().equals("POST")) {
@@ -149,7 +193,7 @@ public final class FakeMessagesApi implements AutoCloseable {
             String id = "toolu_demo_" + ids.incrementAndGet();
             toolUses.put(id, asked.get());
             block = JSON.createObjectNode().put("type", "tool_use").put("id", id).put("name", "Bash");
-            block.putObject("input").put("command", asked.get().command(port()))
+            block.putObject("input").put("command", asked.get().command(facts()))
                     .put("description", "bottle demo: " + asked.get().protection());
             stopReason = "tool_use";
         } else {
@@ -202,6 +246,25 @@ public final class FakeMessagesApi implements AutoCloseable {
         messageDelta.putObject("usage").put("output_tokens", 9);
         event(out, "message_delta", messageDelta);
         event(out, "message_stop", JSON.createObjectNode().put("type", "message_stop"));
+        out.close();
+    }
+
+    /** Many small events, spaced out: a buffering proxy would hold the early ones back until the end. */
+    private void longStream(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        sseStartedMillis = System.currentTimeMillis();
+        for (int i = 0; i < SSE_EVENTS; i++) {
+            event(out, "ping", JSON.createObjectNode().put("type", "ping").put("i", i).put("sent", System.currentTimeMillis()));
+            try {
+                Thread.sleep(SSE_GAP_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        sseFinishedMillis = System.currentTimeMillis();
         out.close();
     }
 
