@@ -52,3 +52,37 @@ require_maven() {
   fi
   MVN="$dist/bin/mvn"
 }
+
+# JDK 25 AOT cache (JEP 483/514/515) of the CLI jar: classes loaded and linked, and method profiles,
+# from one training run, so that `bottle start` reaches the agent in a fraction of a cold start.
+# A cache older than its jar is never used; a mismatched one (another JDK, a changed jar) is ignored
+# by the JVM, and -Xlog keeps its warning off the user's terminal.
+aot_flags() { # aot_flags JAR: the java options that use JAR's cache when it is current
+  local cache="${1%.jar}.aot"
+  if [ -f "$cache" ] && [ "$cache" -nt "$1" ]; then
+    printf '%s\n' "-XX:AOTCache=$cache" -Xlog:aot=off -Xlog:cds=off
+  fi
+}
+
+ensure_aot_cache() { # ensure_aot_cache JAR: one training run (a throwaway native bottle) when JAR has no current cache
+  local jar="$1" cache="${1%.jar}.aot"
+  [ -f "$cache" ] && [ "$cache" -nt "$jar" ] && return 0
+  [ -f "$cache.failed" ] && [ "$cache.failed" -nt "$jar" ] && return 0
+  echo "bottle: creating the start-up cache for this build (once, a few seconds)..." >&2
+  local home work; home="$(mktemp -d)"; work="$(mktemp -d)"
+  mkdir -p "$home/bottles" "$home/agents"
+  printf -- '---\negress:\n  allowlist: []\n---\nStart-up cache training.\n' > "$home/bottles/train.md"
+  printf -- '---\nbottle: train\n---\nStart-up cache training.\n' > "$home/agents/train.md"
+  rm -f "$cache.tmp"
+  (cd "$work" && CLAUDE_BOTTLE_HOME="$home" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+      "-XX:AOTCacheOutput=$cache.tmp" -Xlog:aot=off -Xlog:cds=off \
+      -jar "$jar" start --yes --backend native --command true train </dev/null >/dev/null 2>&1) || true
+  rm -rf "$home" "$work"
+  if [ -s "$cache.tmp" ]; then
+    mv -f "$cache.tmp" "$cache" # atomic: a concurrent launcher sees the old cache or the new one
+    rm -f "$cache.failed"
+  else
+    rm -f "$cache.tmp"; touch "$cache.failed"
+    echo "bottle: could not create the start-up cache; starting without it" >&2
+  fi
+}
