@@ -82,11 +82,17 @@ final class DlpEngine implements SecretScanner {
 
     /** {@code ascii}: the text's bytes when it is pure ASCII, else null (saves encoding it again). */
     private List<Found> found(String text, byte[] ascii) {
+        return found(text, ascii, false);
+    }
+
+    /** {@code plain}: {@code ascii} is known to be {@link PlainAscii#PLAIN}. */
+    private List<Found> found(String text, byte[] ascii, boolean plain) {
         List<Found> out = new ArrayList<>();
         LineIndex lines = null;
-        for (LayeredScan.Hit h : new LayeredScan(matcher, disabled, text.length()).run(text, ascii)) {
+        LayeredScan scan = new LayeredScan(matcher, disabled, text.length());
+        for (LayeredScan.Hit h : scan.run(text, ascii, plain)) {
             if (!keep(h)) continue;
-            if (lines == null) lines = LineIndex.of(text);
+            if (lines == null) lines = scan.topLines() != null ? scan.topLines() : LineIndex.of(text);
             String id = matcher.rules().get(h.rule()).rule().id();
             out.add(new Found(new Finding(id, h.excerpt(), h.offset(), lines.lineOf(h.offset()) + 1, "", h.via()), h.secret()));
         }
@@ -115,8 +121,9 @@ final class DlpEngine implements SecretScanner {
     public List<Finding> scan(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         // All ASCII: the bytes are already the text's one-byte-per-char form the matcher needs.
-        byte[] ascii = text.length() == bytes.length && PlainAscii.classify(bytes) != PlainAscii.OTHER ? bytes : null;
-        List<Finding> found = found(text, ascii).stream().map(Found::finding).toList();
+        int kind = text.length() == bytes.length ? PlainAscii.classify(bytes) : PlainAscii.OTHER;
+        byte[] ascii = kind != PlainAscii.OTHER ? bytes : null;
+        List<Finding> found = found(text, ascii, kind == PlainAscii.PLAIN).stream().map(Found::finding).toList();
         if (text.length() == bytes.length || found.isEmpty()) return found;
         return toByteOffsets(text, found, 0);
     }

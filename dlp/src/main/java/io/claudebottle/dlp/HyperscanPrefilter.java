@@ -191,6 +191,7 @@ final class HyperscanPrefilter implements Prefilter {
         private final Handler handler = new Handler();
         private final IntPointer context = new IntPointer(1); // its address identifies this state
         private final hs_database_t database;
+        private final HyperscanDirect.Scan direct;
         private BytePointer buffer;
 
         ThreadState(hs_database_t database) {
@@ -198,10 +199,21 @@ final class HyperscanPrefilter implements Prefilter {
             int rc = hs_alloc_scratch(database, scratch);
             if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan could not allocate scratch space (error " + rc + ")");
             HANDLERS.put(context.address(), handler);
+            direct = HyperscanDirect.available() ? new HyperscanDirect.Scan(handler::hit) : null;
         }
 
         /** Returns -1 when the scan completed, else the offset from which it was abandoned. */
         int run(byte[] bytes, Sink sink) {
+            if (direct != null) {
+                handler.sink = sink;
+                handler.calls = 0;
+                handler.lastEnd = 0;
+                try {
+                    return outcome(direct.run(database.address(), scratch.address(), bytes, KEEP_BUFFER_BYTES));
+                } finally {
+                    handler.sink = null;
+                }
+            }
             if (buffer == null || buffer.capacity() < bytes.length) {
                 // Forget the old buffer before freeing it: if the new allocation throws (JavaCPP's
                 // native-memory cap), a later scan must not write into freed memory.
@@ -215,10 +227,7 @@ final class HyperscanPrefilter implements Prefilter {
             handler.calls = 0;
             handler.lastEnd = 0;
             try {
-                int rc = hs_scan(database, buffer, bytes.length, 0, scratch, DISPATCH, context);
-                if (rc == HS_SCAN_TERMINATED) return Math.max(0, handler.lastEnd - RuleMatcher.WINDOW);
-                if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan scan failed (error " + rc + ")");
-                return -1;
+                return outcome(hs_scan(database, buffer, bytes.length, 0, scratch, DISPATCH, context));
             } finally {
                 handler.sink = null;
                 if (buffer != null && buffer.capacity() > KEEP_BUFFER_BYTES) {
@@ -226,6 +235,12 @@ final class HyperscanPrefilter implements Prefilter {
                     buffer = null;
                 }
             }
+        }
+
+        private int outcome(int rc) {
+            if (rc == HS_SCAN_TERMINATED) return Math.max(0, handler.lastEnd - RuleMatcher.WINDOW);
+            if (rc != HS_SUCCESS) throw new IllegalStateException("Hyperscan scan failed (error " + rc + ")");
+            return -1;
         }
     }
 

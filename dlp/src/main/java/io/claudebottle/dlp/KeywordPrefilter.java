@@ -14,6 +14,19 @@ final class KeywordPrefilter implements Prefilter {
     private final int[][][] rulesByPair = new int[128 * 128][][];
     private final boolean[] firstChar = new boolean[128];
     private final int[] everyLineRules;
+    /**
+     * Bit per hash of the (ASCII-lower-cased) three chars a keyword starts with; a two-char keyword
+     * sets the bits of every third char. Most positions of ordinary text fail this one lookup.
+     */
+    private final long[] trigrams = new long[1 << (TRIGRAM_BITS - 6)];
+    private static final int TRIGRAM_BITS = 16;
+    /** ASCII lower-casing by table: a compare-and-branch mispredicts on mixed-case text. */
+    private static final byte[] LOWER = new byte[128];
+
+    static {
+        for (int c = 0; c < 128; c++) LOWER[c] = (byte) lower(c);
+    }
+    private final boolean empty;
 
     KeywordPrefilter(List<CompiledRule> rules) {
         List<List<String>> kws = new ArrayList<>();
@@ -55,12 +68,34 @@ final class KeywordPrefilter implements Prefilter {
             rulesByPair[p] = owners.get(p).toArray(int[][]::new);
         }
         everyLineRules = always.stream().mapToInt(Integer::intValue).toArray();
+        boolean none = everyLineRules.length == 0;
+        for (char[][] byPair : keywordsByPair) {
+            if (byPair == null) continue;
+            none = false;
+            for (char[] k : byPair) {
+                if (k.length >= 3) {
+                    if (k[2] < 128) setTrigram(k[0], k[1], k[2]);
+                } else {
+                    for (int third = 0; third < 128; third++) setTrigram(k[0], k[1], lower(third));
+                }
+            }
+        }
+        empty = none;
+    }
+
+    private void setTrigram(int a, int b, int c) {
+        int h = trigramHash(a, b, c);
+        trigrams[h >>> 6] |= 1L << h;
+    }
+
+    /** {@code a, b, c}: lower-cased ASCII. */
+    private static int trigramHash(int a, int b, int c) {
+        return ((a | b << 7 | c << 14) * 0x9E3779B1) >>> (32 - TRIGRAM_BITS);
     }
 
     /** True when no rule needs this prefilter (e.g. Hyperscan compiled every rule). */
     boolean isEmpty() {
-        for (char[][] k : keywordsByPair) if (k != null) return false;
-        return everyLineRules.length == 0;
+        return empty;
     }
 
     @Override
@@ -77,11 +112,23 @@ final class KeywordPrefilter implements Prefilter {
         reportEveryLine(text, 0, sink);
         // The same search as scan(String, int, Sink), on the bytes: no per-char String access.
         boolean[] first = firstChar;
+        long[] grams = trigrams;
         int n = ascii.length;
+        byte[] fold = LOWER;
+        int a = n > 0 ? fold[ascii[0]] : 0;
+        int b = n > 1 ? fold[ascii[1]] : 0;
         for (int i = 0; i < n - 1; i++) {
             int c = ascii[i];
-            if (c < 0 || !first[c]) continue;
             int d = ascii[i + 1];
+            if (i + 2 < n) {
+                // a, b: the lower-cased bytes at i and i + 1 (ASCII: never negative)
+                int e = fold[ascii[i + 2]];
+                int h = trigramHash(a, b, e);
+                a = b;
+                b = e;
+                if ((grams[h >>> 6] & (1L << h)) == 0) continue;
+            }
+            if (c < 0 || !first[c]) continue;
             if (d < 0) continue;
             int pair = lower(c) * 128 + lower(d);
             char[][] candidates = keywordsByPair[pair];

@@ -21,8 +21,8 @@ final class LayeredScan {
     private static final int MIN_DECODED = 8;
     private static final boolean[] BASE64 = new boolean[128];
     private static final boolean[] HEX = new boolean[128];
-    /** Per byte: 1 base64 char, 3 hex digit (also base64), 0 neither. */
-    private static final byte[] RUN = new byte[256];
+    /** Hex digits 8-9, a-f, A-F: a byte starting with one is not ASCII text. */
+    private static final boolean[] HIGH_NIBBLE_ABOVE_7 = new boolean[128];
     /** Sextet value of each base64 char, standard and URL-safe alphabets; -1 for others. */
     private static final byte[] SEXTET = new byte[128];
 
@@ -37,7 +37,7 @@ final class LayeredScan {
         for (int i = 0; i < 64; i++) SEXTET[alphabet.charAt(i)] = (byte) i;
         SEXTET['-'] = 62;
         SEXTET['_'] = 63;
-        for (int c = 0; c < 128; c++) RUN[c] = (byte) (HEX[c] ? 3 : BASE64[c] ? 1 : 0);
+        for (int c = 0; c < 128; c++) HIGH_NIBBLE_ABOVE_7[c] = HEX[c] && Character.digit(c, 16) > 7;
     }
 
     /** The text's bytes when it is pure ASCII (the common case; an intrinsic does it), else null. */
@@ -54,17 +54,17 @@ final class LayeredScan {
      * Base64 of ASCII text starts every 4-char group with a sextet below 32 (the byte's high bit is
      * 0), so checking the first groups rejects almost all binary data and identifiers unread.
      */
-    private static boolean mayBeBase64Text(String s, int from, int to) {
+    private static boolean mayBeBase64Text(byte[] s, int from, int to) {
         for (int i = from, groups = 0; i + 4 <= to && groups < 12; i += 4, groups++) {
-            if (SEXTET[s.charAt(i)] >= 32) return false;
+            if (SEXTET[s[i]] >= 32) return false;
         }
         return true;
     }
 
     /** Hex of ASCII text has a high nibble between 0 and 7 in every byte. */
-    private static boolean mayBeHexText(String s, int from, int to) {
+    private static boolean mayBeHexText(byte[] s, int from, int to) {
         for (int i = from, bytes = 0; i + 2 <= to && bytes < 16; i += 2, bytes++) {
-            if (Character.digit(s.charAt(i), 16) > 7) return false;
+            if (HIGH_NIBBLE_ABOVE_7[s[i]]) return false;
         }
         return true;
     }
@@ -84,6 +84,10 @@ final class LayeredScan {
     private final boolean[] disabled;
     private final Map<String, Hit> hits = new LinkedHashMap<>();
     private long budget;
+    /** The line index of the top-level text, when it was scanned as is (not normalised). */
+    private LineIndex topLines;
+    /** Bytes already classified as plain by the caller (not classified again). */
+    private byte[] knownPlain;
 
     LayeredScan(RuleMatcher matcher, boolean[] disabled, int inputLength) {
         this.matcher = matcher;
@@ -97,8 +101,19 @@ final class LayeredScan {
 
     /** {@code ascii}: the text's bytes when it is pure ASCII (one byte per char), else null. */
     Collection<Hit> run(String text, byte[] ascii) {
+        return run(text, ascii, false);
+    }
+
+    /** {@code plain}: the caller already knows {@code ascii} is {@link PlainAscii#PLAIN}. */
+    Collection<Hit> run(String text, byte[] ascii, boolean plain) {
+        knownPlain = plain ? ascii : null;
         scan(new Layer(text, null), ascii, "", 0);
         return hits.values();
+    }
+
+    /** The top-level text's line index after {@link #run}, or null when it was normalised first. */
+    LineIndex topLines() {
+        return topLines;
     }
 
     private void scan(Layer layer, String via, int depth) {
@@ -106,7 +121,8 @@ final class LayeredScan {
     }
 
     private void scan(Layer layer, byte[] ascii, String via, int depth) {
-        Normalizer.Mapped norm = ascii != null && noControls(ascii) ? null : Normalizer.normalize(layer.text());
+        boolean plain = ascii != null && (ascii == knownPlain || noControls(ascii));
+        Normalizer.Mapped norm = plain ? null : Normalizer.normalize(layer.text());
         Layer t = layer;
         if (norm != null) {
             int[] top = new int[norm.toOriginal().length];
@@ -114,13 +130,15 @@ final class LayeredScan {
             t = new Layer(norm.text(), top);
             ascii = asciiBytes(t.text());
         }
-        for (RuleMatcher.RawMatch m : matcher.find(t.text(), ascii, disabled)) {
+        LineIndex lines = LineIndex.of(t.text());
+        if (depth == 0 && norm == null) topLines = lines;
+        for (RuleMatcher.RawMatch m : matcher.find(t.text(), ascii, disabled, lines)) {
             String hidden = norm != null && !sameAsOriginal(layer.text(), norm, m.start(), m.end()) ? "unicode" : "";
             record(m, t, join(via, hidden));
         }
         if (depth >= MAX_DEPTH || budget <= 0) return;
         decodeRuns(t, ascii != null ? ascii : t.text().getBytes(StandardCharsets.ISO_8859_1), via, depth);
-        Layer url = percentDecoded(t);
+        Layer url = percentDecoded(t, lines);
         if (url != null && spend(url)) scan(url, join(via, "url"), depth + 1);
         Layer escapes = unescaped(t);
         if (escapes != null && spend(escapes)) scan(escapes, join(via, "escape"), depth + 1);
@@ -161,42 +179,23 @@ final class LayeredScan {
         String s = t.text();
         Segments base64 = new Segments();
         Segments hex = new Segments();
-        // Runs are found on the bytes (one per char; chars above 0xFF became '?', which ends a run).
-        // Only runs of MIN_BASE64_RUN or more count, so probing every MIN_BASE64_RUN-th byte finds
-        // them all: text without long runs is skipped without reading most of its bytes.
-        // Invariant: i == 0 or bytes[i - 1] ends a run.
+        // Runs are found on the bytes (one per char; chars above 0xFF became '?', which ends a run),
+        // so within a run each byte is its char.
         int n = Math.min(bytes.length, s.length());
-        for (int i = 0; i + MIN_BASE64_RUN <= n; ) {
-            int probe = i + MIN_BASE64_RUN - 1;
-            if (RUN[bytes[probe] & 0xFF] == 0) {
-                i = probe + 1;
-                continue;
-            }
-            int start = probe;
-            while (start > i && RUN[bytes[start - 1] & 0xFF] != 0) start--;
-            int kinds = 3;
-            int end = start;
-            byte k;
-            while (end < n && (k = RUN[bytes[end] & 0xFF]) != 0) {
-                kinds &= k;
-                end++;
-            }
-            i = Math.min(n, end + 1);
-            boolean allHex = (kinds & 2) != 0;
+        EncodedRuns.find(bytes, n, MIN_BASE64_RUN, (start, end, allHex) -> {
             int len = end - start;
-            if (len < MIN_BASE64_RUN) continue;
             // Decode a short head first: binary-looking runs (hashes, keys, compressed data) stop there.
-            if (allHex && len >= MIN_HEX_RUN && mayBeHexText(s, start, end)
+            if (allHex && len >= MIN_HEX_RUN && mayBeHexText(bytes, start, end)
                     && (len <= 256 || looksLikeText(hexDecode(s, start, start + 256)))) {
                 String decoded = textOrNull(hexDecode(s, start, end));
                 if (decoded != null) hex.add(decoded, t.topOf(start));
             }
-            if (mayBeBase64Text(s, start, end) && (len <= 256 || looksLikeText(base64Decode(s, start, start + 256)))) {
+            if (mayBeBase64Text(bytes, start, end) && (len <= 256 || looksLikeText(base64Decode(s, start, start + 256)))) {
                 String decoded = textOrNull(base64Decode(s, start, end));
                 if (decoded != null) base64.add(decoded, t.topOf(start));
             }
-            if (base64.length() + hex.length() > budget) break;
-        }
+            return base64.length() + hex.length() <= budget;
+        });
         if (base64.length() > 0) {
             Layer l = base64.layer();
             if (spend(l)) scan(l, join(via, "base64"), depth + 1);
@@ -257,14 +256,13 @@ final class LayeredScan {
     }
 
     /** Lines holding %XX escapes, decoded (UTF-8); other lines are dropped from the layer. */
-    private static Layer percentDecoded(Layer t) {
+    private static Layer percentDecoded(Layer t, LineIndex lines) {
         String s = t.text();
         int first = firstPercentEscape(s, 0);
         if (first < 0) return null;
         StringBuilder out = new StringBuilder();
         int[] top = new int[64];
         int n = 0;
-        LineIndex lines = LineIndex.of(s);
         for (int line = lines.lineOf(first), last = lines.lineOf(s.length() - 1); line <= last; line++) {
             int from = lines.lineStart(line);
             int to = lines.lineEnd(line);

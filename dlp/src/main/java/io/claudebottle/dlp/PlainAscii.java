@@ -25,21 +25,31 @@ final class PlainAscii {
     static int classify(byte[] b) {
         int n = b.length;
         int i = 0;
-        int result = PLAIN;
+        long bad = 0;
         for (; i + 8 <= n; i += 8) {
             long x = (long) LONGS.get(b, i);
             if ((x & HIGH) != 0) return OTHER;
-            // A byte below 0x20, or equal to 0x7F, sets its high bit here (all bytes are < 0x80).
-            long low = (x - 0x20 * ONES) & ~x & HIGH;
-            long y = x ^ (0x7F * ONES);
-            long del = (y - ONES) & ~y & HIGH;
-            if ((low | del) != 0 && result == PLAIN && !plainBytes(b, i, i + 8)) result = ASCII;
+            bad |= notPlain(x);
         }
         for (; i < n; i++) {
             if (b[i] < 0) return OTHER;
         }
-        if (result == PLAIN && !plainBytes(b, n & ~7, n)) result = ASCII;
-        return result;
+        return bad == 0 && plainBytes(b, n & ~7, n) ? PLAIN : ASCII;
+    }
+
+    /**
+     * High bit set in each byte that is a control character other than tab, CR and LF, or DEL.
+     * Exact per byte: with every byte below 0x80, adding at most 0x7F to each never carries over.
+     */
+    private static long notPlain(long x) {
+        long control = ~(x + 0x60 * ONES) & HIGH; // byte < 0x20
+        long del = (x + ONES) & HIGH; // byte == 0x7F
+        return control & ~(is(x, '\n') | is(x, '\t') | is(x, '\r')) | del;
+    }
+
+    private static long is(long x, int c) {
+        long y = x ^ (c * ONES);
+        return ~(y + 0x7F * ONES) & HIGH;
     }
 
     private static boolean plainBytes(byte[] b, int from, int to) {

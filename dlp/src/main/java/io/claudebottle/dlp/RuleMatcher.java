@@ -68,8 +68,12 @@ final class RuleMatcher {
 
     /** {@code ascii}: the text's bytes if it is pure ASCII, else null (saves the prefilter a copy). */
     List<RawMatch> find(String text, byte[] ascii, boolean[] disabled) {
+        return text.isEmpty() ? List.of() : find(text, ascii, disabled, LineIndex.of(text));
+    }
+
+    /** {@code lines}: the text's line index, when the caller has it already. */
+    List<RawMatch> find(String text, byte[] ascii, boolean[] disabled, LineIndex lines) {
         if (text.isEmpty()) return List.of();
-        LineIndex lines = LineIndex.of(text);
         Candidates candidates = new Candidates(lines, disabled, lineRules);
         prefilter.scan(text, ascii, candidates);
         long[] keys = candidates.sorted();
@@ -90,10 +94,13 @@ final class RuleMatcher {
         int le = lines.lineEnd(line);
         int lineLimit = le < text.length() ? le + 1 : le; // the newline is visible as a delimiter
         long budget = (long) LINE_BUDGET_FACTOR * (lineLimit - ls) + 4L * WINDOW;
+        // A match starting at p holds a required char at or after p: none after the last one.
+        int lastStart = rule.required() == null ? lineLimit : lastOf(rule.required(), text, ls, lineLimit);
         int first = out.size();
         int covered = ls;
         for (int k = lead.nextKeyword(text, ls, le); k >= 0; k = lead.nextKeyword(text, Math.max(k + 1, covered), le)) {
-            for (int p = Math.max(Math.max(ls, covered), k - lead.lead()); p <= k; p++) {
+            if (k - lead.lead() > lastStart) break;
+            for (int p = Math.max(Math.max(ls, covered), k - lead.lead()); p <= k && p <= lastStart; p++) {
                 if (lead.wordBoundary() && p > 0 && KeywordLead.isWordChar(text.charAt(p - 1))) continue;
                 if (!lead.mayStartAt(text, p)) continue;
                 // One window: a failure inside a shorter one would not prove the match absent.
@@ -118,6 +125,15 @@ final class RuleMatcher {
                 break;
             }
         }
+    }
+
+    /** The last offset in {@code [from, to)} holding one of {@code chars} (ASCII), or -1. */
+    private static int lastOf(boolean[] chars, String text, int from, int to) {
+        for (int i = to - 1; i >= from; i--) {
+            char c = text.charAt(i);
+            if (c < 128 && chars[c]) return i;
+        }
+        return -1;
     }
 
     /** End of the run after {@code from} made only of characters seen in {@code text[sample, from)}. */
