@@ -4,7 +4,7 @@
 # allowlist, ssl_bump) to the same loopback HTTPS origin, it prints:
 #   - requests/s for small GETs over keep-alive (RPS_CONNS connections, default 64);
 #   - p50/p99 latency added to a small keep-alive GET (one connection, vs. direct to the origin);
-#   - MB/s of a 100 MB upload (DLP on for ours);
+#   - MB/s of a 100 MB upload (DLP on for ours), after an unmeasured UPLOAD_WARM_MB (30) one;
 #   - the proxy's peak RSS while RSS_CONNS (default 200) connections are busy;
 #   - the CPU time each proxy process spent on the requests/s and upload runs (from /proc), as
 #     requests and MB per CPU-second: on a shared machine wall-clock figures swing with other
@@ -23,6 +23,7 @@ secs="${SECONDS_PER_RUN:-10}"
 rps_conns="${RPS_CONNS:-64}"
 rss_conns="${RSS_CONNS:-200}"
 upload_mb="${UPLOAD_MB:-100}"
+upload_warm_mb="${UPLOAD_WARM_MB:-30}"
 # The sidecar's JVM exactly as images/sidecar/entrypoint.sh starts it: its -X/-D options are read
 # from that file, so the RSS target is measured the way a bottle runs. The image's DLP database cache
 # is replaced by the user's (filled by the DLP-alone run below, as the image build fills its own).
@@ -31,6 +32,8 @@ entry_flags="$(sed -n '/^opts=(/,/)$/p' images/sidecar/entrypoint.sh | sed 's/#.
   | grep -v -e '^-Dbottle.dlp.cacheDir=' -e '^-XX:AOTCache' | tr '\n' ' ')"
 [ -n "$entry_flags" ] || entry_flags="-XX:+UseSerialGC -Xmx96m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
 sidecar_jvm="${SIDECAR_JVM_OPTS:-$entry_flags}"
+# ...and with the glibc settings it exports (MALLOC_ARENA_MAX: native memory, so RSS).
+sidecar_env="$(sed -n 's/^export \(MALLOC_[A-Z_]*=[0-9]*\).*/\1/p' images/sidecar/entrypoint.sh | tr '\n' ' ')"
 
 say() { printf '\033[1mbench:\033[0m %s\n' "$*" >&2; }
 
@@ -90,7 +93,7 @@ cat > "$work/sidecar.json" <<JSON
              "extraTrustedCaFiles": ["$work/origin-ca.pem"]} }
 JSON
 # shellcheck disable=SC2086 # the flags are a word list
-"$JAVA" $sidecar_jvm --enable-native-access=ALL-UNNAMED -cp "cli/$BOTTLE_TARGET/bottle.jar:$(bench_cp)" \
+env $sidecar_env "$JAVA" $sidecar_jvm --enable-native-access=ALL-UNNAMED -cp "cli/$BOTTLE_TARGET/bottle.jar:$(bench_cp)" \
   io.claudebottle.cli.BottleCli sidecar --config "$work/sidecar.json" > "$work/sidecar.out" 2> "$work/sidecar.err" & pids+=($!)
 sidecar_pid=$!
 for _ in $(seq 600); do grep -q '"ports"' "$work/sidecar.out" 2>/dev/null && break; sleep 0.2; done
@@ -148,6 +151,10 @@ run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME
   bench rps "$proxy" "$target" "$ca" "$rps_conns" "$secs" | sed "s/^/${name}_/"
   echo "${name}_rps_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
   if [ "$upload" = upload ]; then
+    # The first upload through a JVM proxy is mostly C2 compiling its body path (measured: 60 % of
+    # our CPU during a cold 100 MB upload); warm it as the requests/s run is warmed, for both.
+    say "$name: ${upload_warm_mb} MB upload warm-up (not measured)"
+    bench upload "$proxy" "$target" "$ca" "$upload_warm_mb" > /dev/null
     say "$name: ${upload_mb} MB upload"
     c0=$(cpu_ticks "$pid")
     bench upload "$proxy" "$target" "$ca" "$upload_mb" | sed "s/^/${name}_/"
@@ -155,9 +162,9 @@ run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME
   fi
 }
 
-peak_rss_mb() { # peak_rss_mb PID PROXY CA
+peak_rss_mb() { # peak_rss_mb PID PROXY CA NAME (the load's output goes to $work/NAME-rss-load.out)
   local pid=$1 peak=0 rss
-  bench rps "$2" "$target" "$3" "$rss_conns" "$secs" > /dev/null & local load=$!
+  bench rps "$2" "$target" "$3" "$rss_conns" "$secs" > "$work/$4-rss-load.out" & local load=$!
   while kill -0 "$load" 2>/dev/null; do
     rss="$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)"
     [ "${rss:-0}" -gt "$peak" ] && peak=$rss
@@ -172,13 +179,15 @@ run ours "$ours" "$work/bottle-ca.pem" "$ours_pid" >> "$results"
 run squid "127.0.0.1:$squid_port" "$work/squid-ca.pem" "$squid_pid" >> "$results"
 cat "$work/dlp.out" >> "$results"
 say "RSS under $rss_conns busy connections"
-echo "ours_rss_mb=$(peak_rss_mb "$ours_pid" "$ours" "$work/bottle-ca.pem")" >> "$results"
+echo "ours_rss_mb=$(peak_rss_mb "$ours_pid" "$ours" "$work/bottle-ca.pem" ours)" >> "$results"
+echo "ours_rss_errors=$(val errors < "$work/ours-rss-load.out")" >> "$results"
 squid_rss=0
 for p in $(pgrep -f "squid.*$work/squid.conf" || true); do
   r=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0); squid_rss=$((squid_rss + r))
 done
 echo "squid_idle_rss_mb=$((squid_rss / 1024))" >> "$results"
-echo "squid_rss_mb=$(peak_rss_mb "$squid_pid" "127.0.0.1:$squid_port" "$work/squid-ca.pem")" >> "$results"
+echo "squid_rss_mb=$(peak_rss_mb "$squid_pid" "127.0.0.1:$squid_port" "$work/squid-ca.pem" squid)" >> "$results"
+echo "squid_rss_errors=$(val errors < "$work/squid-rss-load.out")" >> "$results"
 
 get() { sed -n "s/^$1=//p" "$results" | head -1; }
 awk_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -205,6 +214,7 @@ printf '%-34s %12s %12s %12s %10s\n' "p99 added ms" "" "$(added "$(get ours_lat_
 printf '%-34s %12s %12s %12s %10s\n' "upload MB/s (${upload_mb} MB; DLP: ours)" "" "$(get ours_upload_mbps)" "$(get squid_upload_mbps)" "$(awk_ratio "$(get ours_upload_mbps)" "$(get squid_upload_mbps)")"
 printf '%-34s %12s %12s %12s %10s\n' "peak RSS MB ($rss_conns busy conns)" "" "$(get ours_rss_mb)" "$(get squid_rss_mb)" ""
 printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_errors)" "$(get ours_errors)" "$(get squid_errors)"
+printf '%-34s %12s %12s %12s\n' "failed connections (RSS run)" "" "$(get ours_rss_errors)" "$(get squid_rss_errors)"
 printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s (1 conn)" "" "$ours_lat_cpu" "$squid_lat_cpu" "$(awk_ratio "$ours_lat_cpu" "$squid_lat_cpu")"
 printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s ($rps_conns conns)" "" "$ours_rps_cpu" "$squid_rps_cpu" "$(awk_ratio "$ours_rps_cpu" "$squid_rps_cpu")"
 printf '%-34s %12s %12s %12s %10s\n' "upload MB per proxy CPU-second" "" "$ours_up_cpu" "$squid_up_cpu" "$(awk_ratio "$ours_up_cpu" "$squid_up_cpu")"
@@ -212,4 +222,4 @@ printf '%-34s %12s %12s\n' "DLP alone MB/s (256 KiB batches)" "" "$(get dlp_mbps
 printf '%-34s %12s %12s\n' "DLP share of our upload CPU" "" "$dlp_share"
 echo
 echo "targets: requests/s >= 2x squid; p50 added <= 1 ms; upload >= 200 MB/s; RSS <= 128 MB"
-echo "(sidecar JVM: $sidecar_jvm; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); squid RSS is its main process, plus its certgen helpers idle: $(get squid_idle_rss_mb) MB total)"
+echo "(sidecar JVM: ${sidecar_env}$sidecar_jvm; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); squid RSS is its main process, plus its certgen helpers idle: $(get squid_idle_rss_mb) MB total)"

@@ -1,7 +1,9 @@
 package io.claudebottle.egress;
 
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -9,16 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The bottle's audit log: one JSON object per line, shared by every sidecar service.
  *
- * <p>Thread-safe; each {@link #write} is one complete line, flushed before it returns, so a
- * killed sidecar never leaves half a decision. Callers pass only redacted values: a secret must
- * never reach this class (log the rule id and the finding's redacted excerpt, never a header or
- * query value). Every line gets {@code ts} and {@code service} first.
+ * <p>Thread-safe; each {@link #write} hands one complete line to the file in one write call before
+ * it returns (not fsynced), so a killed sidecar never leaves half a decision. Callers pass only
+ * redacted values: a secret must never reach this class (log the rule id and the finding's
+ * redacted excerpt, never a header or query value). Every line gets {@code ts} and
+ * {@code service} first.
  */
 public final class AuditLog implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -56,21 +58,74 @@ public final class AuditLog implements AutoCloseable {
 
     /** Writes one decision of {@code service}; {@code fields} keep their iteration order. */
     public void write(String service, Map<String, ?> fields) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("ts", Instant.now().toString());
-        line.put("service", service);
-        line.putAll(fields);
-        byte[] json = JSON.writeValueAsBytes(line); // UTF-8
-        byte[] bytes = java.util.Arrays.copyOf(json, json.length + 1);
-        bytes[json.length] = '\n';
+        // Straight to a generator, not through a Map copy and databind: this runs once per proxied
+        // request on an event loop (it was about a tenth of the proxy's CPU per small request).
+        ByteArrayOutputStream line = new ByteArrayOutputStream(320);
+        try (JsonGenerator g = JSON.createGenerator(line)) {
+            g.writeStartObject();
+            g.writeName("ts");
+            if (fields.containsKey("ts")) writeValue(g, fields.get("ts"));
+            else g.writeString(Timestamps.now());
+            g.writeName("service");
+            if (fields.containsKey("service")) writeValue(g, fields.get("service"));
+            else g.writeString(service);
+            for (Map.Entry<String, ?> f : fields.entrySet()) {
+                if (f.getKey().equals("ts") || f.getKey().equals("service")) continue;
+                g.writeName(f.getKey());
+                writeValue(g, f.getValue());
+            }
+            g.writeEndObject();
+        }
+        line.write('\n');
         synchronized (this) {
             try {
-                out.write(bytes);
+                line.writeTo(out); // one write call: a line is never interleaved or split by another writer
                 out.flush();
             } catch (IOException e) {
                 // Losing an audit line must not take the proxy down; stderr is the sidecar's log.
                 System.err.println("audit: cannot write: " + e.getMessage());
             }
+        }
+    }
+
+    private static void writeValue(JsonGenerator g, Object v) {
+        switch (v) {
+            case null -> g.writeNull();
+            case String s -> g.writeString(s);
+            case Integer i -> g.writeNumber(i);
+            case Long l -> g.writeNumber(l);
+            case Boolean b -> g.writeBoolean(b);
+            default -> g.writePOJO(v);
+        }
+    }
+
+    /** {@link Instant#toString()} of the current time, with the seconds part formatted once per second. */
+    static final class Timestamps {
+        private record Second(long epochSecond, String prefix) {}
+
+        private static volatile Second last = new Second(Long.MIN_VALUE, "");
+
+        private Timestamps() {}
+
+        static String now() {
+            return format(Instant.now());
+        }
+
+        static String format(Instant t) {
+            Second s = last;
+            if (s.epochSecond != t.getEpochSecond()) {
+                String whole = Instant.ofEpochSecond(t.getEpochSecond()).toString(); // ...:ssZ
+                if (!whole.endsWith("Z")) return t.toString();
+                last = s = new Second(t.getEpochSecond(), whole.substring(0, whole.length() - 1));
+            }
+            int nano = t.getNano();
+            if (nano == 0) return s.prefix + "Z";
+            StringBuilder b = new StringBuilder(s.prefix.length() + 11).append(s.prefix).append('.');
+            int digits = nano % 1_000_000 == 0 ? 3 : nano % 1000 == 0 ? 6 : 9;
+            int value = digits == 3 ? nano / 1_000_000 : digits == 6 ? nano / 1000 : nano;
+            String v = Integer.toString(value);
+            b.repeat('0', digits - v.length()).append(v);
+            return b.append('Z').toString();
         }
     }
 

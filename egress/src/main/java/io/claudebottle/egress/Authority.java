@@ -31,11 +31,16 @@ record Authority(String host, int port) {
         if (h == null) return null;
         int p = -1;
         if (port != null) {
-            if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(Character::isDigit)) return null;
+            if (port.isEmpty() || port.length() > 5 || !allDigits(port)) return null;
             p = Integer.parseInt(port);
             if (p < 1 || p > 65535) return null;
         }
         return new Authority(h, p);
+    }
+
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+        return true;
     }
 
     int portOr(int defaultPort) {

@@ -105,6 +105,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private Exchange ex;
     private Upstream upstream;
     private ScheduledFuture<?> headTimer;
+    private String lastHostHeader;
+    private Authority lastHostAuthority;
 
     FrontendHandler(ProxyContext px, Tunnel tunnel) {
         this.px = px;
@@ -307,7 +309,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** Fills ex.host/port/tls/address from the request, or refuses it; false if refused. */
     private boolean resolveTarget(HttpRequest req) {
         String uri = req.uri();
-        Authority hostHeader = Authority.parse(req.headers().get(HttpHeaderNames.HOST));
+        Authority hostHeader = parseHostHeader(req.headers().get(HttpHeaderNames.HOST));
         if (req.headers().getAll(HttpHeaderNames.HOST).size() > 1) {
             refuse(Responses.blocked(HttpResponseStatus.BAD_REQUEST, "malformed-request",
                     Map.of("detail", "more than one Host header")), "malformed-request", null);
@@ -365,6 +367,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /** A keep-alive client repeats the same Host header: the last one parsed is reused. */
+    private Authority parseHostHeader(String raw) {
+        if (raw == null) return null;
+        if (raw.equals(lastHostHeader)) return lastHostAuthority;
+        Authority parsed = Authority.parse(raw);
+        lastHostHeader = raw;
+        lastHostAuthority = parsed;
+        return parsed;
+    }
+
     private static Authority absoluteAuthority(String uri, String scheme) {
         try {
             URI u = new URI(uri);
@@ -376,8 +388,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** The request target, its URL-decoded form and every forwarded header, for one DLP scan. */
     private static String urlAndHeaders(HttpRequest req) {
-        StringBuilder s = new StringBuilder(256).append(req.uri()).append('\n');
-        s.append(QueryStringDecoder.decodeComponent(req.uri().replace("+", "%2B"))).append('\n');
+        String uri = req.uri();
+        StringBuilder s = new StringBuilder(256).append(uri).append('\n');
+        // Decoding changes only %XX escapes ('+' is kept as is): without one it would repeat the URI.
+        if (uri.indexOf('%') >= 0) s.append(QueryStringDecoder.decodeComponent(uri.replace("+", "%2B"))).append('\n');
         for (Map.Entry<String, String> h : req.headers()) {
             if (HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) continue;
             s.append(h.getKey()).append(": ").append(h.getValue()).append('\n');

@@ -79,4 +79,16 @@ class AllowlistTest {
                 .isEqualTo("/a/b?token=&x=&flag");
         assertThat(FrontendHandler.auditPath("/p?q=secret")).isEqualTo("/p?q=");
     }
+
+    @Test
+    void authorityPortsAreAsciiDigitsOnly() {
+        assertThat(Authority.parse("example.com:8443")).isEqualTo(new Authority("example.com", 8443));
+        assertThat(Authority.parse("example.com")).isEqualTo(new Authority("example.com", -1));
+        // Integer.parseInt would read these as 80 / 443: a port that another parser sees differently is refused.
+        assertThat(Authority.parse("example.com:\u0668\u0660")).isNull();
+        assertThat(Authority.parse("example.com:\uff14\uff14\uff13")).isNull();
+        assertThat(Authority.parse("example.com:+443")).isNull();
+        assertThat(Authority.parse("example.com:")).isNull();
+        assertThat(Authority.parse("example.com:65536")).isNull();
+    }
 }
