@@ -16,33 +16,53 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The pre-receive step: policy, then the DLP scan of everything new, then the forward to the
  * upstream. Every command leaves with a final result, so JGit never updates a ref of the scratch
  * repository; the agent's push succeeds exactly for the refs the upstream accepted.
  */
-final class PushGate implements PreReceiveHook {
+final class PushGate implements PreReceiveHook, AutoCloseable {
     static final int MAX_FINDINGS_SHOWN = 20;
+    /**
+     * A connection opened when the push began is used only if the pack arrived within this time;
+     * otherwise a fresh one is opened, so no SSH session sits idle long enough to be dropped.
+     */
+    static final long EARLY_CONNECTION_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(20);
 
     private final Mirror mirror;
     private final PushScanner scanner;
+    private final ReceivedBlobScan receivedBlobs;
     private final GitGateAudit audit;
     private long receiveStart = System.nanoTime();
     private long receiveMillis = -1;
     private long scanMillis = -1;
     private long forwardMillis = -1;
     private Map<String, Object> scanDetail = Map.of();
+    private CompletableFuture<UpstreamPush> early;
 
-    PushGate(Mirror mirror, PushScanner scanner, GitGateAudit audit) {
+    PushGate(Mirror mirror, PushScanner scanner, ReceivedBlobScan receivedBlobs, GitGateAudit audit) {
         this.mirror = mirror;
         this.scanner = scanner;
+        this.receivedBlobs = receivedBlobs;
         this.audit = audit;
     }
 
-    /** The agent's pack starts arriving now (after the gate waited for its mirror, if it had to). */
-    void receiving() {
+    /**
+     * The agent's pack starts arriving now (after the gate waited for its mirror, if it had to): the
+     * SSH handshake with the upstream starts too. Nothing of the push goes out before a clean scan.
+     */
+    void receiving(Repository pushed) {
         receiveStart = System.nanoTime();
+        early = UpstreamPush.connect(mirror.upstream(), pushed);
+    }
+
+    /** Ends an upstream connection the push did not use (nothing to forward, or a failed receive). */
+    @Override
+    public void close() {
+        if (early != null) closeWhenConnected(early);
+        early = null;
     }
 
     @Override
@@ -65,16 +85,16 @@ final class PushGate implements PreReceiveHook {
         todo = pending(commands);
         if (todo.isEmpty()) return;
 
-        // Connect to the upstream while scanning; nothing of the push is sent before a clean scan.
-        CompletableFuture<UpstreamPush> upstream = UpstreamPush.connect(mirror.upstream(), rp.getRepository());
+        CompletableFuture<UpstreamPush> upstream = upstreamConnection(rp.getRepository());
         try {
             List<PushFinding> findings;
             long scanStart = System.nanoTime();
             try {
-                PushScanner.Result scan = scanner.scan(rp.getRepository(), todo, mirror.tips());
+                PushScanner.Result scan = scanner.scan(rp.getRepository(), todo, mirror.tips(), receivedBlobs.results());
                 findings = scan.findings();
                 scanMillis = (System.nanoTime() - scanStart) / 1_000_000;
-                scanDetail = Map.of("blobs", scan.blobs(), "walkMillis", scan.walkMillis(), "blobMillis", scan.blobMillis());
+                scanDetail = Map.of("blobs", scan.blobs(), "blobsRead", scan.blobsRead(), "walkMillis", scan.walkMillis(),
+                        "blobMillis", scan.blobMillis());
             } catch (IOException | RuntimeException e) {
                 String reason = "git-gate could not scan the push (" + e.getMessage() + "); nothing was sent upstream";
                 rp.sendMessage("git-gate: " + reason);
@@ -88,10 +108,22 @@ final class PushGate implements PreReceiveHook {
             }
             forward(rp, todo, upstream);
         } finally {
-            upstream.whenComplete((push, failed) -> {
-                if (push != null) push.close();
-            });
+            closeWhenConnected(upstream);
         }
+    }
+
+    private CompletableFuture<UpstreamPush> upstreamConnection(Repository pushed) {
+        CompletableFuture<UpstreamPush> connection = early;
+        early = null;
+        if (connection != null && System.nanoTime() - receiveStart < EARLY_CONNECTION_MAX_AGE_NANOS) return connection;
+        if (connection != null) closeWhenConnected(connection);
+        return UpstreamPush.connect(mirror.upstream(), pushed);
+    }
+
+    private static void closeWhenConnected(CompletableFuture<UpstreamPush> connection) {
+        connection.whenComplete((push, failed) -> {
+            if (push != null) push.close();
+        });
     }
 
     private void rejectForSecrets(ReceivePack rp, List<ReceiveCommand> todo, List<PushFinding> findings) {

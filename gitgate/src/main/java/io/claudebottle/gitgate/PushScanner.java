@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -61,25 +62,46 @@ final class PushScanner {
      * @param pushed       repository that holds the pushed objects (and sees the mirror's via alternates)
      * @param commands     the ref updates of the push; deletions carry nothing to scan
      * @param upstreamTips the upstream's ref tips: history reachable from them is not new
+     * @param received     findings per blob id for blobs already scanned as they were received
+     *                     ({@link ReceivedBlobScan}); any other new blob is read and scanned here
      */
-    Result scan(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips)
-            throws IOException {
+    Result scan(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips,
+                Map<ObjectId, List<Finding>> received) throws IOException {
         long start = System.nanoTime();
         List<NewContent> contents = new ArrayList<>();
         walk(pushed, commands, upstreamTips, contents);
         long walked = System.nanoTime();
-        List<PushFinding> findings = scanAll(pushed, contents);
-        int blobs = (int) contents.stream().filter(c -> c instanceof NewBlob).count();
-        return new Result(findings, blobs, (walked - start) / 1_000_000, (System.nanoTime() - walked) / 1_000_000);
+        List<List<PushFinding>> perItem = new ArrayList<>(contents.size());
+        List<Integer> toRead = new ArrayList<>();
+        int blobs = 0;
+        for (NewContent content : contents) {
+            if (content instanceof NewBlob blob) {
+                blobs++;
+                List<Finding> known = received.get(blob.id());
+                if (known != null) {
+                    perItem.add(known.stream().map(f -> new PushFinding(f.ruleId(), blob.path(), blob.commit(), f.line(), f.excerpt())).toList());
+                    continue;
+                }
+            }
+            toRead.add(perItem.size());
+            perItem.add(List.of());
+        }
+        List<List<PushFinding>> read = scanAll(pushed, toRead.stream().map(contents::get).toList());
+        for (int i = 0; i < toRead.size(); i++) perItem.set(toRead.get(i), read.get(i));
+        int blobsRead = (int) toRead.stream().filter(i -> contents.get(i) instanceof NewBlob).count();
+        List<PushFinding> findings = perItem.stream().flatMap(List::stream).toList();
+        return new Result(findings, blobs, blobsRead, (walked - start) / 1_000_000, (System.nanoTime() - walked) / 1_000_000);
     }
 
     /**
      * @param findings   what was found, in walk order
-     * @param blobs      how many new blobs were scanned
+     * @param blobs      how many new blobs the push adds
+     * @param blobsRead  how many of them were read and scanned after the pack was received (the
+     *                   others were scanned as they arrived)
      * @param walkMillis time to find what is new
-     * @param blobMillis time to read and scan it (blobs, commit and tag messages)
+     * @param blobMillis time to read and scan what was not scanned on arrival (and commit and tag messages)
      */
-    record Result(List<PushFinding> findings, int blobs, long walkMillis, long blobMillis) {
+    record Result(List<PushFinding> findings, int blobs, int blobsRead, long walkMillis, long blobMillis) {
     }
 
     /** Something the upstream lacks, with the first place the push introduces it. */
@@ -175,10 +197,10 @@ final class PushScanner {
     }
 
     /**
-     * Scans what is new on up to {@link #PARALLELISM} threads (each with its own reader), and
-     * returns the findings in walk order so the report is stable.
+     * Scans {@code contents} on up to {@link #PARALLELISM} threads (each with its own reader), and
+     * returns the findings of each item, in the order of {@code contents}.
      */
-    private List<PushFinding> scanAll(Repository pushed, List<NewContent> contents) throws IOException {
+    private List<List<PushFinding>> scanAll(Repository pushed, List<NewContent> contents) throws IOException {
         int threads = Math.min(PARALLELISM, Math.max(1, contents.size() / 8));
         AtomicReferenceArray<List<PushFinding>> perItem = new AtomicReferenceArray<>(contents.size());
         if (threads <= 1) {
@@ -206,9 +228,9 @@ final class PushScanner {
                 }
             }
         }
-        List<PushFinding> findings = new ArrayList<>();
+        List<List<PushFinding>> findings = new ArrayList<>(perItem.length());
         for (int i = 0; i < perItem.length(); i++) {
-            if (perItem.get(i) != null) findings.addAll(perItem.get(i));
+            findings.add(perItem.get(i) == null ? List.of() : perItem.get(i));
         }
         return findings;
     }

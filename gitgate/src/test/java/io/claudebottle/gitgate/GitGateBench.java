@@ -1,20 +1,27 @@
 package io.claudebottle.gitgate;
 
 import io.claudebottle.dlp.SecretScanner;
+import io.claudebottle.dlp.Finding;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.PackParser;
+import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +86,8 @@ class GitGateBench {
                         if (event.action().equals("push")) {
                             System.out.println("  gate: push " + event.outcome() + ", receive " + event.fields().get("receiveMillis")
                                     + " ms, scan " + event.fields().get("scanMillis") + " ms (walk " + event.fields().get("walkMillis")
-                                    + " ms, " + event.fields().get("blobs") + " blobs " + event.fields().get("blobMillis")
+                                    + " ms, " + event.fields().get("blobs") + " blobs of which "
+                                    + event.fields().get("blobsRead") + " read after receiving " + event.fields().get("blobMillis")
                                     + " ms), forward upstream "
                                     + event.fields().get("forwardMillis") + " ms");
                         }
@@ -96,6 +105,7 @@ class GitGateBench {
                 System.out.printf("history: %d commits, %.1f MB of blobs, generated in %d ms%n", COMMITS,
                         COMMITS * (double) BYTES_PER_COMMIT / 1e6, (System.nanoTime() - start) / 1_000_000);
                 dlpShare(work, base);
+                scanOnArrivalVersusReadAfter(plain, work, base);
 
                 Push direct = push(git, work, "direct");
                 Push throughGate = push(git, work, "gate");
@@ -156,6 +166,66 @@ class GitGateBench {
                         bytes / 1e3 / Math.max(1, ms), cpuMillis() - cpuBefore);
             }
         }
+    }
+
+    /**
+     * The gate's receive + scan of the same pack in this JVM, alternating between scanning blobs as
+     * the pack parser inflates them (what the gate does) and reading them back after the pack is
+     * stored: the process CPU of each (medians of 3), which a loaded machine disturbs far less
+     * than whole pushes.
+     */
+    private void scanOnArrivalVersusReadAfter(GitCli git, Path work, String base) throws Exception {
+        Path mirror = tmp.resolve("ab-mirror.git");
+        git.run(tmp, "init", "-q", "--bare", "-b", "main", mirror.toString()).ok();
+        git.run(work, "push", "-q", mirror.toString(), base + ":refs/heads/main").ok();
+        Path pack = tmp.resolve("ab.pack");
+        Path revs = Files.writeString(tmp.resolve("ab.revs"), "HEAD\n^" + base + "\n");
+        Process packObjects = new ProcessBuilder("git", "pack-objects", "--revs", "--thin", "--stdout", "--delta-base-offset", "-q")
+                .directory(work.toFile()).redirectInput(revs.toFile()).redirectOutput(pack.toFile()).start();
+        if (packObjects.waitFor() != 0) throw new IOException("git pack-objects failed");
+        ObjectId tip;
+        try (Repository repo = new FileRepositoryBuilder().setGitDir(work.resolve(".git").toFile()).build()) {
+            tip = repo.resolve("HEAD");
+        }
+        SecretScanner scanner = SecretScanner.defaults();
+        Map<Boolean, List<long[]>> runs = Map.of(true, new ArrayList<>(), false, new ArrayList<>());
+        for (int round = 0; round < 8; round++) {
+            boolean onArrival = round % 2 == 1;
+            Path dir = tmp.resolve("ab-scratch-" + round);
+            try (Repository init = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build()) {
+                init.create(true);
+            }
+            Files.writeString(dir.resolve("objects/info/alternates"), mirror.resolve("objects").toAbsolutePath() + "\n");
+            try (Repository scratch = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare().build();
+                 ReceivedBlobScan received = new ReceivedBlobScan(scanner)) {
+                long cpu0 = processCpuNanos();
+                long wall0 = System.nanoTime();
+                try (ObjectInserter inserter = scratch.newObjectInserter(); InputStream in = Files.newInputStream(pack)) {
+                    PackParser parser = inserter.newPackParser(new BufferedInputStream(in, 1 << 16));
+                    parser.setAllowThin(true);
+                    if (onArrival) parser.setObjectChecker(received);
+                    parser.parse(NullProgressMonitor.INSTANCE);
+                    inserter.flush();
+                }
+                Map<ObjectId, List<Finding>> scannedOnArrival = onArrival ? received.results() : Map.of();
+                new PushScanner(scanner).scan(scratch, List.of(new ReceiveCommand(ObjectId.fromString(base), tip, "refs/heads/main")),
+                        Set.of(ObjectId.fromString(base)), scannedOnArrival);
+                if (round >= 2) runs.get(onArrival).add(new long[] {(System.nanoTime() - wall0) / 1_000_000, (processCpuNanos() - cpu0) / 1_000_000});
+            }
+        }
+        long[] after = medians(runs.get(false));
+        long[] arrival = medians(runs.get(true));
+        System.out.printf("receive + scan of the pushed pack in the gate's JVM (median of 3): blobs read back after receiving"
+                + " %d ms wall, %d ms CPU; scanned on arrival %d ms wall, %d ms CPU%n", after[0], after[1], arrival[0], arrival[1]);
+    }
+
+    private static long[] medians(List<long[]> runs) {
+        return new long[] {median(runs.stream().map(r -> r[0]).toList()), median(runs.stream().map(r -> r[1]).toList())};
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /**
