@@ -8,8 +8,12 @@ set -euo pipefail
 app=/opt/bottle/app
 aot=/opt/bottle/sidecar.aot
 # Serial GC, a small young generation and one Netty arena keep an idle sidecar's RSS low; training
-# and every run use the same options, which the AOT cache requires.
-opts=(-XX:+UseSerialGC -Xms8m -Xmx96m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m
+# and every run use the same options, which the AOT cache requires. The heap gives back what the
+# start-up left free (the sidecar runs one full GC once it is ready; free ratios 10-30 %), and
+# glibc returns freed native memory every second and keeps two malloc arenas, not one per thread.
+export MALLOC_ARENA_MAX=2
+opts=(-XX:+UseSerialGC -Xms8m -Xmx192m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000
+      -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m
       -XX:MaxDirectMemorySize=64m -XX:+UseCompactObjectHeaders
       -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
       -Dbottle.dlp.cacheDir=/opt/bottle/dlp-cache --enable-native-access=ALL-UNNAMED -Xlog:aot=off -Xlog:cds=off
@@ -49,4 +53,6 @@ if [ -n "${BOTTLE_FILES:-}" ]; then
   unset BOTTLE_FILES
 fi
 [ -f $aot ] && opts+=(-XX:AOTCache=$aot)
+# `bottle start` traced (-Dbottle.trace=start): the sidecar's phases on the launcher's clock
+[ -n "${BOTTLE_TRACE_T0:-}" ] && opts+=(-Dbottle.trace=start "-Dbottle.trace.t0=$BOTTLE_TRACE_T0")
 exec /opt/bottle/jre/bin/java "${opts[@]}" $main "$@"

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.UnaryOperator;
 
 /**
@@ -65,14 +67,37 @@ public final class Sidecar implements AutoCloseable {
      * with {@code resolver} (the launcher's JVM cannot take a private hosts file).
      */
     public static Sidecar start(SidecarConfig config, BottleCa ca, UnaryOperator<String> environment, HostResolver resolver) {
-        return start(config, ca, CredProxyService.tokens(config.credProxy(), environment), environment, resolver);
+        return start(config, ca, scanner(config), CredProxyService.tokens(config.credProxy(), environment), environment, resolver);
     }
 
     private static Sidecar start(SidecarConfig config, Set<String> injectedValues, UnaryOperator<String> environment) {
-        return start(config, BottleCa.mint(config.bottle()), injectedValues, environment, HostResolver.system());
+        // Minting the CA (key generation) and building the DLP engine (rule compilation) are
+        // independent and each is a good part of a start: side by side.
+        FutureTask<SecretScanner> dlp = new FutureTask<>(() -> {
+            SecretScanner s = scanner(config);
+            StartTrace.mark("sidecar: DLP engine built");
+            return s;
+        });
+        Thread.ofPlatform().name("sidecar-dlp-init").daemon().start(dlp);
+        BottleCa ca = BottleCa.mint(config.bottle());
+        StartTrace.mark("sidecar: CA minted");
+        return start(config, ca, join(dlp), injectedValues, environment, HostResolver.system());
     }
 
-    private static Sidecar start(SidecarConfig config, BottleCa ca, Set<String> injectedValues,
+    private static <T> T join(FutureTask<T> task) {
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the sidecar started", e);
+        }
+    }
+
+    private static Sidecar start(SidecarConfig config, BottleCa ca, SecretScanner scanner, Set<String> injectedValues,
                                  UnaryOperator<String> environment, HostResolver resolver) {
         writeCaCertificate(config.caCertFile(), ca.certificatePem());
         AuditLog audit = AuditLog.appendingTo(config.auditLog());
@@ -80,7 +105,7 @@ public final class Sidecar implements AutoCloseable {
         Map<String, Integer> ports = new LinkedHashMap<>();
         try {
             SidecarContext ctx = new SidecarContext(config.bottle(), config.bind(), audit,
-                    scanner(config).ignoringValues(injectedValues), ca.certificate(), Collections.unmodifiableMap(ports));
+                    scanner.ignoringValues(injectedValues), ca.certificate(), Collections.unmodifiableMap(ports));
             if (config.egress() != null) add(started, ports, EgressService.start(config.egress(), ctx, ca, resolver));
             if (config.credProxy() != null) add(started, ports, CredProxyService.start(config.credProxy(), ctx, environment));
             if (config.gitGate() != null && !config.gitGate().repos().isEmpty()) add(started, ports, GitGateService.start(config.gitGate(), ctx));
@@ -102,6 +127,7 @@ public final class Sidecar implements AutoCloseable {
     private static void add(List<SidecarService> started, Map<String, Integer> ports, SidecarService s) {
         started.add(s);
         ports.put(s.name(), s.port());
+        StartTrace.mark("sidecar: " + s.name() + " bound on port " + s.port());
     }
 
     private static SecretScanner scanner(SidecarConfig config) {

@@ -14,6 +14,7 @@ import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
+import io.claudebottle.sidecar.StartTrace;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -99,6 +100,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public RunningBottle start(BottleLaunch launch, Progress progress) {
+        StartTrace.mark("docker: start (preflight and images done)");
         long t0 = System.nanoTime();
         java.util.Optional<String> noFirewall = firewall.unavailable();
         if (noFirewall.isPresent() && !allowHostReachable) {
@@ -122,22 +124,39 @@ public final class DockerBackend implements Backend {
             }
             join(egress);
 
+            StartTrace.mark("docker: networks and firewall rule");
             progress.step("bottle " + id + ": sidecar (" + elapsed(t0) + ")");
             String sidecar = createSidecar(launch, id, runtime, names);
+            StartTrace.mark("docker: sidecar created");
             docker.connectToNetworkCmd().withNetworkId(names.internal()).withContainerId(sidecar)
                     .withContainerNetwork(new ContainerNetwork().withAliases(SIDECAR_ALIASES)).exec();
             docker.startContainerCmd(sidecar).exec();
+            StartTrace.mark("docker: sidecar started");
             String supervise = sidecarAddress(sidecar, names.egress());
             waitHealthy(supervise, sidecar, id);
             String caPem = get(supervise, "/ca.pem");
+            StartTrace.mark("docker: sidecar healthy");
+            if (StartTrace.on()) {
+                sidecarTrace(sidecar);
+            }
             progress.step("bottle " + id + ": sidecar healthy (" + elapsed(t0) + ")");
 
             progress.step("bottle " + id + ": agent");
             createAgent(launch, id, runtime, names, caPem, containerAddress(sidecar, names.internal()));
+            StartTrace.mark("docker: agent created");
             return bottle;
         } catch (RuntimeException e) {
             bottle.close();
             throw e;
+        }
+    }
+
+    /** The sidecar's own trace marks (on the launcher's clock) among the launcher's, for the start benchmark. */
+    private void sidecarTrace(String sidecar) {
+        for (String line : DockerBottle.logs(docker, sidecar, 200).split("\n")) {
+            if (line.startsWith("trace ")) {
+                System.err.println(line);
+            }
         }
     }
 
@@ -188,6 +207,12 @@ public final class DockerBackend implements Backend {
         List<String> env = new ArrayList<>();
         env.add("BOTTLE_FILES=" + Tarball.base64(files));
         env.add("HOME=/tmp"); // the launching user's uid has no home in the image; native-library caches go here
+        if (StartTrace.on()) {
+            // the same origin as the launcher's marks: the benchmark's clock, else this process's start
+            String t0 = System.getProperty("bottle.trace.t0", String.valueOf(ProcessHandle.current().info().startInstant()
+                    .map(Instant::toEpochMilli).orElse(System.currentTimeMillis())));
+            env.add("BOTTLE_TRACE_T0=" + t0);
+        }
         // Tokens go to the sidecar's environment only: through the Engine API (never an argv), so they
         // are visible to `docker inspect` of the sidecar (root-equivalent users) and nowhere in the agent.
         launch.secrets().forEach((k, v) -> env.add(k + "=" + v));

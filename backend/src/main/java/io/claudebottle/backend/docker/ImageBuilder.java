@@ -37,9 +37,18 @@ public final class ImageBuilder {
             List.of("bash", "ca-certificates", "curl", "git", "iptables", "procps", "passwd", "openssh-client");
     /** Bumped when the base recipe changes in a way the inputs above do not show. */
     private static final String BASE_RECIPE = "debootstrap-minbase-v1";
+    /**
+     * The sidecar's JDK modules. Every security provider {@code java.security} lists must be here
+     * (java.xml.crypto, java.smartcardio, jdk.security.jgss, jdk.crypto.cryptoki): when one is missing,
+     * an algorithm lookup that reaches it makes the JDK instantiate every provider on the class path
+     * instead, BouncyCastle's full and post-quantum providers included, which cost seconds per start.
+     */
     static final List<String> JRE_MODULES = List.of("java.base", "java.logging", "java.management", "java.naming",
             "java.net.http", "java.rmi", "java.security.jgss", "java.sql", "java.xml", "jdk.crypto.ec", "jdk.unsupported",
-            "jdk.zipfs", "jdk.management", "jdk.httpserver");
+            "jdk.zipfs", "jdk.management", "jdk.httpserver",
+            "java.xml.crypto", "java.smartcardio", "jdk.security.jgss", "jdk.crypto.cryptoki");
+    /** Bumped when the sidecar image's recipe changes in a way its inputs do not show. */
+    private static final String SIDECAR_RECIPE = "cds|unsigned-jars";
 
     private final DockerClient docker;
     private final Progress progress;
@@ -100,7 +109,7 @@ public final class ImageBuilder {
     private String sidecarTag(String base, SidecarApp app) {
         ContentHash hash = hash().add("base", base).add("Dockerfile", resource("sidecar/Dockerfile"))
                 .add("entrypoint.sh", resource("sidecar/entrypoint.sh"))
-                .add("jre", Runtime.version() + "|cds|" + String.join(",", JRE_MODULES)).add("main", app.mainAndArgs());
+                .add("jre", Runtime.version() + "|" + SIDECAR_RECIPE + "|" + String.join(",", JRE_MODULES)).add("main", app.mainAndArgs());
         for (int i = 0; i < app.classpath().size(); i++) {
             hash.addPath("cp" + i, app.classpath().get(i));
         }
@@ -177,7 +186,7 @@ public final class ImageBuilder {
                 String name = "%02d-%s".formatted(i, entry.getFileName());
                 if (Files.isDirectory(entry)) {
                     copyTree(entry, appDir.resolve(name));
-                } else {
+                } else if (!UnsignedJar.copyIfSigned(entry, appDir.resolve(name))) {
                     linkOrCopy(entry, appDir.resolve(name));
                 }
                 classpath.add("/opt/bottle/app/" + name);

@@ -17,8 +17,11 @@ import java.util.jar.JarFile;
  */
 public record SidecarApp(List<Path> classpath, String mainAndArgs) {
 
-    /** The production entry point: the {@code bottle sidecar} command of the CLI jar. */
-    public static final String CLI_SIDECAR = "io.claudebottle.cli.BottleCli sidecar --config /run/bottle/config.json";
+    /**
+     * The production entry point: {@link ContainerSidecarMain} from the CLI jar's class path (the
+     * contract of {@code bottle sidecar --config}, without picocli, whose classes the AOT cache cannot hold).
+     */
+    public static final String CLI_SIDECAR = ContainerSidecarMain.class.getName() + " /run/bottle/config.json";
 
     public SidecarApp {
         classpath = List.copyOf(classpath);
