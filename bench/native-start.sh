@@ -28,7 +28,10 @@ jar="$PWD/cli/$BOTTLE_TARGET/bottle.jar"
 mapfile -t aot < <(aot_flags "$jar")
 [ "${#aot[@]}" -gt 0 ] || echo "native-start.sh: no AOT cache for $jar; both native figures are without one" >&2
 # the jar itself, not ./bottle: that would rebuild whenever a source in the tree changes
-bottle() { (cd "$work" && "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${aot[@]}" -jar "$jar" "$@"); }
+bottle() { # leading -D/-X arguments are java options
+  local opts=(); while [[ "${1:-}" == -[DX]* ]]; do opts+=("$1"); shift; done
+  (cd "$work" && "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${aot[@]}" "${opts[@]}" -jar "$jar" "$@")
+}
 bottle_cold() { (cd "$work" && "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$jar" "$@"); }
 
 time_start() { # time_start LAUNCHER BACKEND: median ms from launch to the agent command's first output
@@ -43,13 +46,15 @@ time_start() { # time_start LAUNCHER BACKEND: median ms from launch to the agent
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-echo "phases of one native start (ms since launch):"
+echo "phases of one native start (ms since launch; \`trace\` lines: -Dbottle.trace=start, with this JVM's CPU ms so far, per thread at the end):"
 t0=$(now_ms)
-bottle start --yes --backend native --command 'date +%s%3N' bench 2>&1 | while IFS= read -r line; do
+bottle -Dbottle.trace=start "-Dbottle.trace.t0=$t0" "-Xlog:class+load=info:file=$home/classes.log" \
+    start --yes --backend native --command 'date +%s%3N' bench 2>&1 | while IFS= read -r line; do
   line="${line%$'\r'}" # no `tr` here: it would buffer the lines and spoil the stamps
   if [[ "$line" =~ ^[0-9]{13}$ ]]; then line="agent command running"; fi
   printf '  %5d  %s\n' "$(( $(now_ms) - t0 ))" "$line"
 done
+echo "classes loaded: $(wc -l < "$home/classes.log"), of them from the AOT cache: $(grep -c 'shared objects file' "$home/classes.log" || true)"
 
 n=$(time_start bottle native)
 echo "bottle start --yes --backend native: ${n} ms (median of $runs)"

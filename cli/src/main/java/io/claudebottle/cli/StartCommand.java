@@ -14,6 +14,7 @@ import io.claudebottle.backend.docker.ImageBuilder;
 import io.claudebottle.backend.docker.SidecarApp;
 import io.claudebottle.manifest.BottlePolicy;
 import io.claudebottle.manifest.Manifests;
+import io.claudebottle.sidecar.StartTrace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -68,8 +69,10 @@ final class StartCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        StartTrace.mark("cli: command line parsed");
         Manifests manifests = ManifestSession.load();
         Optional<BottlePolicy> policy = manifests.policy(agent);
+        StartTrace.mark("cli: manifests loaded, policy resolved");
         if (policy.isEmpty()) {
             ManifestSession.print(manifests.errors(), err);
             err.println("bottle: no valid agent '" + agent + "'"
@@ -97,6 +100,7 @@ final class StartCommand implements Callable<Integer> {
             err.println("bottle: " + e.getMessage());
             return 2;
         }
+        StartTrace.mark("cli: launch plan built, backend " + choice.name() + " chosen");
         if (choice.name().equals(NativeBackend.NAME)) {
             return startNative(plan, choice, out, err);
         }
@@ -129,6 +133,7 @@ final class StartCommand implements Callable<Integer> {
             String tool = backend.tool().name().toLowerCase(java.util.Locale.ROOT);
             out.println("backend  native  (" + choice.reason() + ")");
             Preflight.print(plan, "native/" + tool, out);
+            StartTrace.mark("cli: preflight printed");
             if (!yes && !confirm(out)) {
                 err.println("bottle: not started");
                 return 1;
@@ -180,6 +185,7 @@ final class StartCommand implements Callable<Integer> {
     /** Brings the bottle up, runs the agent to its end, and removes the bottle (also on Ctrl-C/SIGTERM). */
     private static int runUntilAgentExits(Backend backend, BottleLaunch launch, PrintWriter err) {
         try (RunningBottle bottle = backend.start(launch, m -> err.println("bottle: " + m))) {
+            StartTrace.mark("cli: bottle up");
             err.println("bottle: " + bottle.bottleId() + " is up (runtime " + bottle.runtime() + ")");
             err.flush();
             int code = bottle.runAgent(Duration.ofDays(365)).exitCode();

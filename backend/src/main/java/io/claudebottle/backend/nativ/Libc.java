@@ -45,46 +45,82 @@ final class Libc {
             CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPEN = errnoCapturing("open",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = errnoCapturing("close",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETNS = errnoCapturing("setns",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle MKFIFO = errnoCapturing("mkfifo",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle IOCTL = errnoCapturing("ioctl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_POINTER = errnoCapturing("ioctl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle READ = errnoCapturing("read",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle WRITE = errnoCapturing("write",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle ISATTY = LINKER.downcallHandle(LIBC.findOrThrow("isatty"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle TCGETATTR = errnoCapturing("tcgetattr",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MethodHandle TCSETATTR = errnoCapturing("tcsetattr",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MethodHandle CFMAKERAW = LINKER.downcallHandle(LIBC.findOrThrow("cfmakeraw"),
-            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-    private static final MethodHandle DUP = errnoCapturing("dup",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle DUP2 = errnoCapturing("dup2",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETEUID = LINKER.downcallHandle(LIBC.findOrThrow("geteuid"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    private static final MethodHandle SYSCALL3 = errnoCapturing("syscall",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LIBC.findOrThrow("strerror"),
-            FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(
-                    java.lang.foreign.MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
-                    ValueLayout.JAVA_INT));
+    // Each handle is linked on first use, in a holder class of its own: linking one spins several
+    // hidden classes the AOT cache cannot keep, and a bottle's start needs only a few of them.
+    private static final class Open {
+        static final MethodHandle HANDLE = errnoCapturing("open",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
+    private static final class Close {
+        static final MethodHandle HANDLE = errnoCapturing("close",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Setns {
+        static final MethodHandle HANDLE = errnoCapturing("setns",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Mkfifo {
+        static final MethodHandle HANDLE = errnoCapturing("mkfifo",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
+    private static final class Ioctl {
+        static final MethodHandle HANDLE = errnoCapturing("ioctl",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class IoctlPointer {
+        static final MethodHandle HANDLE = errnoCapturing("ioctl",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+                Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Read {
+        static final MethodHandle HANDLE = errnoCapturing("read",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+    private static final class Write {
+        static final MethodHandle HANDLE = errnoCapturing("write",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    }
+    private static final class Isatty {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("isatty"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Tcgetattr {
+        static final MethodHandle HANDLE = errnoCapturing("tcgetattr",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
+    private static final class Tcsetattr {
+        static final MethodHandle HANDLE = errnoCapturing("tcsetattr",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
+    private static final class Cfmakeraw {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("cfmakeraw"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    }
+    private static final class Dup {
+        static final MethodHandle HANDLE = errnoCapturing("dup",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Dup2 {
+        static final MethodHandle HANDLE = errnoCapturing("dup2",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Geteuid {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("geteuid"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
+    private static final class Syscall3 {
+        static final MethodHandle HANDLE = errnoCapturing("syscall",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+    private static final class Strerror {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.findOrThrow("strerror"),
+                FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(
+                        java.lang.foreign.MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
+                        ValueLayout.JAVA_INT));
+    }
 
     private Libc() {
     }
@@ -112,7 +148,7 @@ final class Libc {
 
     static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) Geteuid.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("geteuid", t);
         }
@@ -121,7 +157,7 @@ final class Libc {
     static int open(String path, int flags) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path), flags);
+            int fd = (int) Open.HANDLE.invokeExact(state, arena.allocateFrom(path), flags);
             return check("open(" + path + ")", fd, state);
         } catch (NativeCallException e) {
             throw e;
@@ -132,7 +168,7 @@ final class Libc {
 
     static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            int ignored = (int) CLOSE.invokeExact(arena.allocate(CALL_STATE), fd);
+            int ignored = (int) Close.HANDLE.invokeExact(arena.allocate(CALL_STATE), fd);
         } catch (Throwable t) {
             throw new IllegalStateException("close", t);
         }
@@ -141,7 +177,7 @@ final class Libc {
     static void setns(int fd, int nstype, String what) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            check("setns(" + what + ")", (int) SETNS.invokeExact(state, fd, nstype), state);
+            check("setns(" + what + ")", (int) Setns.HANDLE.invokeExact(state, fd, nstype), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -152,7 +188,7 @@ final class Libc {
     static void mkfifo(String path, int mode) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            check("mkfifo(" + path + ")", (int) MKFIFO.invokeExact(state, arena.allocateFrom(path), mode), state);
+            check("mkfifo(" + path + ")", (int) Mkfifo.HANDLE.invokeExact(state, arena.allocateFrom(path), mode), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -163,7 +199,7 @@ final class Libc {
     static int dup(int fd) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            return check("dup(" + fd + ")", (int) DUP.invokeExact(state, fd), state);
+            return check("dup(" + fd + ")", (int) Dup.HANDLE.invokeExact(state, fd), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -174,7 +210,7 @@ final class Libc {
     static void dup2(int from, int to) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            check("dup2(" + from + ", " + to + ")", (int) DUP2.invokeExact(state, from, to), state);
+            check("dup2(" + from + ", " + to + ")", (int) Dup2.HANDLE.invokeExact(state, from, to), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -186,7 +222,7 @@ final class Libc {
     static void ioctl(int fd, long request, MemorySegment buffer, String what) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            check(what, (int) IOCTL_POINTER.invokeExact(state, fd, request, buffer), state);
+            check(what, (int) IoctlPointer.HANDLE.invokeExact(state, fd, request, buffer), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -199,7 +235,7 @@ final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             while (true) {
-                long n = (long) READ.invokeExact(state, fd, buffer, buffer.byteSize());
+                long n = (long) Read.HANDLE.invokeExact(state, fd, buffer, buffer.byteSize());
                 if (n >= 0) {
                     return (int) n;
                 }
@@ -221,7 +257,7 @@ final class Libc {
             MemorySegment state = arena.allocate(CALL_STATE);
             long done = 0;
             while (done < length) {
-                long n = (long) WRITE.invokeExact(state, fd, buffer.asSlice(done), length - done);
+                long n = (long) Write.HANDLE.invokeExact(state, fd, buffer.asSlice(done), length - done);
                 if (n >= 0) {
                     done += n;
                     continue;
@@ -240,7 +276,7 @@ final class Libc {
 
     static boolean isatty(int fd) {
         try {
-            return (int) ISATTY.invokeExact(fd) == 1;
+            return (int) Isatty.HANDLE.invokeExact(fd) == 1;
         } catch (Throwable t) {
             throw new IllegalStateException("isatty", t);
         }
@@ -250,7 +286,7 @@ final class Libc {
     static void tcgetattr(int fd, MemorySegment termios) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            check("tcgetattr(" + fd + ")", (int) TCGETATTR.invokeExact(state, fd, termios), state);
+            check("tcgetattr(" + fd + ")", (int) Tcgetattr.HANDLE.invokeExact(state, fd, termios), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -261,7 +297,7 @@ final class Libc {
     static void tcsetattr(int fd, MemorySegment termios) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            check("tcsetattr(" + fd + ")", (int) TCSETATTR.invokeExact(state, fd, TCSANOW, termios), state);
+            check("tcsetattr(" + fd + ")", (int) Tcsetattr.HANDLE.invokeExact(state, fd, TCSANOW, termios), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -272,7 +308,7 @@ final class Libc {
     /** Turns {@code termios} into raw mode: no echo, no line editing, no signals from keys, 8-bit clean. */
     static void cfmakeraw(MemorySegment termios) {
         try {
-            CFMAKERAW.invokeExact(termios);
+            Cfmakeraw.HANDLE.invokeExact(termios);
         } catch (Throwable t) {
             throw new IllegalStateException("cfmakeraw", t);
         }
@@ -282,7 +318,7 @@ final class Libc {
     static int owningUserNamespace(int nsFd) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            return check("ioctl(NS_GET_USERNS)", (int) IOCTL.invokeExact(state, nsFd, NS_GET_USERNS), state);
+            return check("ioctl(NS_GET_USERNS)", (int) Ioctl.HANDLE.invokeExact(state, nsFd, NS_GET_USERNS), state);
         } catch (NativeCallException e) {
             throw e;
         } catch (Throwable t) {
@@ -303,7 +339,7 @@ final class Libc {
     private static long syscall(String what, long number, long a, long b, long c) throws NativeCallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            long result = (long) SYSCALL3.invokeExact(state, number, a, b, c);
+            long result = (long) Syscall3.HANDLE.invokeExact(state, number, a, b, c);
             if (result < 0) {
                 throw new NativeCallException(what, (int) ERRNO.get(state, 0L));
             }
@@ -324,7 +360,7 @@ final class Libc {
 
     static String strerror(int errno) {
         try {
-            MemorySegment message = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment message = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
             return message.getString(0);
         } catch (Throwable t) {
             return "errno " + errno;

@@ -75,6 +75,7 @@ public final class NamespaceSandbox {
             builder.environment().putAll(spec.agentEnvironment());
             builder.directory(spec.workDir().toFile());
             process = spawn(builder);
+            io.claudebottle.sidecar.StartTrace.mark("native: " + tool.name().toLowerCase(java.util.Locale.ROOT) + " spawned");
             awaitReady(process, stage, root);
             return new Sandbox(tool, process, sandboxInit(process), stage);
         } catch (RuntimeException | Error e) {

@@ -9,6 +9,7 @@ import io.claudebottle.backend.RunningBottle;
 import io.claudebottle.dlp.SecretScanner;
 import io.claudebottle.egress.BottleCa;
 import io.claudebottle.sidecar.SidecarConfig;
+import io.claudebottle.sidecar.StartTrace;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -113,24 +114,29 @@ public final class NativeBackend implements Backend {
                     audit.toString());
             state.write(dir);
             SidecarConfig config = SidecarConfig.read(writeSidecarFiles(launch, id, dir));
+            StartTrace.mark("native: state directory and sidecar config written");
             Future<?> dlp = threads.submit(() -> warmDlp(config));
 
             progress.step("bottle " + id + ": sidecar services in this process; agent sandbox (" + toolName + ")");
             BottleCa ca = BottleCa.mint(id);
             String caPem = ca.certificatePem();
+            StartTrace.mark("native: bottle CA minted");
             Future<HostSidecar> sidecar = threads.submit(() -> {
                 await(dlp);
                 return bottle.sidecar(HostSidecar.start(config, ca, launch.secrets(), launch.sidecarHosts()));
             });
 
             Sandbox sandbox = bottle.sandbox(NamespaceSandbox.launch(agentSpec(launch, id, caPem), tool));
+            StartTrace.mark("native: sandbox up, agent held at its gate (" + toolName + ")");
             state.withSandbox(NativeState.id(ProcessHandle.of(sandbox.pid()).orElseThrow(
                     () -> new BackendException("the sandbox of " + id + " ended while starting")))).write(dir);
             List<String> services = servicesFor(config);
             List<Integer> inside = services.stream().map(AGENT_PORTS::get).toList();
             List<ServerSocketChannel> listeners = NetnsListeners.bindAll(sandbox.pid(), inside);
+            StartTrace.mark("native: ports " + inside + " bound inside the sandbox's netns");
 
             HostSidecar running = await(sidecar);
+            StartTrace.mark("native: sidecar services up");
             Map<ServerSocketChannel, Integer> targets = new LinkedHashMap<>();
             for (int i = 0; i < listeners.size(); i++) {
                 Integer hostPort = running.ports().get(services.get(i));
@@ -162,6 +168,7 @@ public final class NativeBackend implements Backend {
         SidecarConfig.Egress egress = config.egress();
         if (egress != null && egress.dlpRules().isEmpty() && egress.dlpAllow().isEmpty()) {
             SecretScanner.defaults();
+            StartTrace.mark("native: default DLP engine ready");
         }
     }
 

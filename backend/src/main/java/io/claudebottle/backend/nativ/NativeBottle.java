@@ -115,6 +115,8 @@ final class NativeBottle implements RunningBottle {
             err = drain(process.getErrorStream());
         }
         s.startCommand();
+        io.claudebottle.sidecar.StartTrace.mark("native: gate opened, agent command exec'd");
+        io.claudebottle.sidecar.StartTrace.threads();
         int code = await(s, timeout);
         return interactive ? new AgentResult(code, "", "") : new AgentResult(code, out.join(), err.join());
     }

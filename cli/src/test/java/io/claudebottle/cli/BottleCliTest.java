@@ -1,0 +1,45 @@
+package io.claudebottle.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line a run builds: only the named subcommand, or all of them when the run needs them. */
+class BottleCliTest {
+
+    private static final int ALL = BottleCli.class.getAnnotation(CommandLine.Command.class).subcommands().length;
+
+    @Test
+    void aNamedSubcommandIsTheOnlyOneBuilt() {
+        CommandLine cli = BottleCli.commandLine("start", "--yes", "some-agent");
+        assertThat(cli.getSubcommands().keySet()).containsExactly("start");
+        assertThat(cli.getSubcommands().get("start").getCommandSpec().qualifiedName()).isEqualTo("bottle start");
+    }
+
+    @Test
+    void helpOptionsTyposAndNoArgumentsGetEverySubcommand() {
+        for (String[] args : new String[][] {{}, {"help", "start"}, {"--help"}, {"--version"}, {"strat"}}) {
+            assertThat(BottleCli.commandLine(args).getSubcommands()).as(String.join(" ", args)).hasSize(ALL);
+        }
+    }
+
+    @Test
+    void aSubcommandsOwnHelpStillWorks() {
+        StringWriter out = new StringWriter();
+        int code = BottleCli.commandLine("scan", "--help").setOut(new PrintWriter(out, true)).execute("scan", "--help");
+        assertThat(code).isZero();
+        assertThat(out.toString()).contains("Usage: bottle scan");
+    }
+
+    @Test
+    void aTypoStillGetsADidYouMean() {
+        StringWriter err = new StringWriter();
+        int code = BottleCli.commandLine("strat").setErr(new PrintWriter(err, true)).execute("strat");
+        assertThat(code).isNotZero();
+        assertThat(err.toString()).contains("start");
+    }
+}
