@@ -103,6 +103,19 @@ public final class Backends {
                 home.resolve("cache").resolve(SmolmachinesBackend.NAME), docker, notice);
     }
 
+    /**
+     * The smolmachines bottles of this host, for {@code bottle ps/stop/gc} on any host; empty when no
+     * alias is reserved. Their sidecars are removed through {@code docker} (absent: no engine answers,
+     * so no sidecar runs). See {@link SmolmachinesBackend#existing}.
+     */
+    public static Optional<SmolmachinesBackend> existingSmolmachines(Optional<DockerBackend> docker, Consumer<String> notice) {
+        Path home = bottleHome();
+        return SmolmachinesBackend.existing(home.resolve("run").resolve(SmolmachinesBackend.NAME),
+                home.resolve("cache").resolve(SmolmachinesBackend.NAME),
+                () -> docker.<SmolmachinesBackend.SidecarBundle>map(DockerSidecarBundle::on)
+                        .orElseGet(SmolmachinesBackend.SidecarBundle::engineDown), notice);
+    }
+
     private static Path bottleHome() {
         String home = System.getenv("CLAUDE_BOTTLE_HOME");
         return home != null && !home.isBlank() ? Path.of(home) : Path.of(System.getProperty("user.home"), ".claude-bottle");

@@ -1,17 +1,23 @@
 package io.claudebottle.cli;
 
 import io.claudebottle.backend.BackendException;
+import io.claudebottle.backend.Backends;
 import io.claudebottle.backend.docker.DockerBackend;
 import io.claudebottle.backend.docker.DockerConnection;
 import io.claudebottle.backend.nativ.NativeBackend;
+import io.claudebottle.backend.smolvm.SmolmachinesBackend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.util.List;
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code bottle gc}: removes the labelled leftovers of launchers that were killed (SIGKILL, crash, reboot). */
-@Command(name = "gc", description = "Remove bottles whose launcher is gone (containers, networks, firewall rules).")
+@Command(name = "gc", description = {"Remove bottles whose launcher is gone (containers, networks, firewall rules;",
+        "smolmachines VMs and loopback-alias reservations)."})
 final class GcCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -19,23 +25,29 @@ final class GcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> removed = new java.util.ArrayList<>();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Set<String> removed = new LinkedHashSet<>();
         try (NativeBackend natives = NativeBackend.open()) {
             removed.addAll(natives.gc());
         } catch (BackendException e) {
-            spec.commandLine().getErr().println("bottle: native bottles: " + e.getMessage());
+            err.println("bottle: native bottles: " + e.getMessage());
         }
-        if (!DockerConnection.available()) {
-            spec.commandLine().getOut().println(removed.isEmpty() ? "nothing to remove" : "removed " + String.join(", ", removed));
-            return 0;
-        }
-        try (DockerBackend backend = DockerBackend.open()) {
-            removed.addAll(backend.gc());
-            spec.commandLine().getOut().println(removed.isEmpty() ? "nothing to remove"
-                    : "removed " + String.join(", ", removed));
+        boolean engine = DockerConnection.available();
+        try (DockerBackend docker = engine ? DockerBackend.open() : null;
+             SmolmachinesBackend smolmachines = Backends.existingSmolmachines(Optional.ofNullable(docker),
+                     m -> err.println("bottle: " + m)).orElse(null)) {
+            // First: a dead launcher's VM goes before its alias is freed, and its sidecar with it.
+            if (smolmachines != null) {
+                removed.addAll(smolmachines.gc());
+            }
+            if (docker != null) {
+                removed.addAll(docker.gc());
+            }
+            out.println(removed.isEmpty() ? "nothing to remove" : "removed " + String.join(", ", removed));
             return 0;
         } catch (BackendException e) {
-            spec.commandLine().getErr().println("bottle: " + e.getMessage());
+            err.println("bottle: " + e.getMessage());
             return 2;
         }
     }

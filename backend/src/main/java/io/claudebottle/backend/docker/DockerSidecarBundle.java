@@ -21,16 +21,21 @@ import java.util.Map;
 
 /**
  * The Docker half of a smolmachines bottle: the Docker backend's sidecar (same image, same config,
- * same hardening) alone on its own egress network, with its four ports published on the bottle's
- * loopback alias and nowhere else. The agent runs in a smolvm VM whose only allowed destination is
+ * same hardening) alone on its own egress network, with its ports (and its DNS sink) published on
+ * the bottle's loopback alias and nowhere else. The agent runs in a smolvm VM whose only allowed destination is
  * that alias, so it reaches exactly this sidecar. Everything carries the bottle-id label, so
  * {@code bottle ps}, {@code stop} and {@code gc} of the Docker backend see these bottles too.
  */
 public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBundle {
 
-    /** egress proxy, cred-proxy, git-gate and supervise (read-only: health, CA, ports; the launcher's health check). */
-    static final List<Integer> PUBLISHED_PORTS = List.of(DockerBackend.EGRESS_PORT, DockerBackend.CRED_PROXY_PORT,
-            DockerBackend.GIT_GATE_PORT, DockerBackend.SUPERVISE_PORT);
+    /**
+     * egress proxy, cred-proxy, git-gate, supervise (read-only: health, CA, ports; the launcher's health
+     * check) and the DNS sink on UDP and TCP (the VM's resolver: it refuses every name and audits it).
+     */
+    static final List<ExposedPort> PUBLISHED_PORTS = List.of(ExposedPort.tcp(DockerBackend.EGRESS_PORT),
+            ExposedPort.tcp(DockerBackend.CRED_PROXY_PORT), ExposedPort.tcp(DockerBackend.GIT_GATE_PORT),
+            ExposedPort.tcp(DockerBackend.SUPERVISE_PORT), ExposedPort.udp(DockerBackend.DNS_PORT),
+            ExposedPort.tcp(DockerBackend.DNS_PORT));
     /** What {@code bottle ps} shows as the runtime of a smolmachines bottle: where its agent runs. */
     static final String RUNTIME_LABEL = "smolvm";
     /**
@@ -71,7 +76,7 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
             docker.createNetwork(names.egress(), bridge, false, launch, bottleId, RUNTIME_LABEL, "egress");
             CreateContainerCmd create = docker.sidecarContainer(launch, bottleId, runtime, names)
                     .withLabels(Labels.of(bottleId, "sidecar", launch.agent(), launch.bottle(), RUNTIME_LABEL))
-                    .withExposedPorts(PUBLISHED_PORTS.stream().map(ExposedPort::tcp).toList());
+                    .withExposedPorts(PUBLISHED_PORTS);
             create.getHostConfig().withPortBindings(bindings(alias));
             String sidecar = create.exec().getId();
             docker.client().startContainerCmd(sidecar).exec();
@@ -102,11 +107,11 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
         }
     }
 
-    /** {@code -p ALIAS:PORT:PORT} for every published port. */
+    /** {@code -p ALIAS:PORT:PORT[/udp]} for every published port. */
     static Ports bindings(String alias) {
         Ports ports = new Ports();
-        for (int port : PUBLISHED_PORTS) {
-            ports.bind(ExposedPort.tcp(port), Ports.Binding.bindIpAndPort(alias, port));
+        for (ExposedPort port : PUBLISHED_PORTS) {
+            ports.bind(port, Ports.Binding.bindIpAndPort(alias, port.getPort()));
         }
         return ports;
     }

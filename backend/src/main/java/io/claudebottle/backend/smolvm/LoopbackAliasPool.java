@@ -114,18 +114,57 @@ public final class LoopbackAliasPool {
         });
     }
 
-    /** Deletes the reservation of {@code bottleId}, whoever holds it; returns whether there was one. */
-    public boolean release(String bottleId) {
+    /**
+     * Deletes the reservation of {@code bottleId}, whoever holds it (live or not), once {@code evict}
+     * has removed what that bottle has on its alias; both under the pool lock, so the alias is never
+     * free while its VM may still reach it. Returns whether there was a reservation.
+     *
+     * @throws RuntimeException what {@code evict} threw; the reservation is then kept
+     */
+    public boolean release(String bottleId, Consumer<Reservation> evict) {
         return locked(() -> {
             boolean found = false;
             for (String alias : ALIASES) {
-                if (read(alias).filter(r -> r.bottleId().equals(bottleId)).isPresent()) {
+                Optional<Reservation> held = read(alias).filter(r -> r.bottleId().equals(bottleId));
+                if (held.isPresent()) {
+                    evict.accept(held.get());
                     delete(alias);
                     found = true;
                 }
             }
             return found;
         });
+    }
+
+    /**
+     * Runs {@code action} under the pool lock if {@code lease} is still held, and says whether it ran.
+     * A launcher starts its VM this way: {@link #release} (a {@code bottle stop} from elsewhere) takes
+     * the same lock, so a VM never starts on an alias that was released, and perhaps re-reserved by
+     * another bottle, in the meantime.
+     */
+    public boolean runIfHeld(Lease lease, Runnable action) {
+        return locked(() -> {
+            if (lease.released || !isOurs(lease.alias, lease.bottleId)) {
+                return false;
+            }
+            action.run();
+            return true;
+        });
+    }
+
+    /**
+     * Whether {@code dir} (a pool directory) holds any reservation; reads without locking or creating
+     * anything, so commands that only look ({@code bottle ps}) leave no trace on hosts without bottles.
+     */
+    static boolean anyReservationIn(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(SUFFIX));
+        } catch (IOException e) {
+            return true; // unreadable: let the locked read report it
+        }
     }
 
     /**

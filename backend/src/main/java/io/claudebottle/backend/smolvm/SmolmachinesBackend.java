@@ -27,8 +27,10 @@ import java.util.function.Supplier;
  *
  * <p>A start: reserve an alias → start the sidecar bundle on the alias → pack the agent image
  * (cached by image id) → {@code machine create} → patch the allowlist into smolvm's state DB
- * ({@link SmolvmStateDb}) and read it back → {@code machine start} → point the sidecar's
- * hostnames at the alias in {@code /etc/hosts} and copy the agent's files in.
+ * ({@link SmolvmStateDb}) and read it back → {@code machine start}, under the alias pool's lock and
+ * only while the alias is still this bottle's → point the sidecar's hostnames at the alias in
+ * {@code /etc/hosts} and the resolver at the sidecar's DNS sink on the alias, and copy the agent's
+ * files in.
  * The VM is never started unless its allowlist reads back as exactly the alias's {@code /32}. On
  * any failure, and when the {@link RunningBottle} is closed (Ctrl-C included), the machine is
  * stopped and deleted, the sidecar removed and the alias released.
@@ -48,7 +50,7 @@ public final class SmolmachinesBackend implements Backend {
     public interface SidecarBundle extends AutoCloseable {
         /**
          * Starts the bottle's sidecar with its ports (egress 3128, cred-proxy 9099, git-gate 9418,
-         * supervise 9100) published on {@code alias} only, and returns once it is healthy. On failure
+         * supervise 9100, DNS sink 53/udp+tcp) published on {@code alias} only, and returns once it is healthy. On failure
          * nothing of it is left.
          */
         Running start(String bottleId, BottleLaunch launch, String alias, Progress progress);
@@ -58,6 +60,25 @@ public final class SmolmachinesBackend implements Backend {
 
         @Override
         default void close() {
+        }
+
+        /**
+         * For {@code bottle ps/stop/gc} on a host whose Docker engine does not answer: no sidecar can
+         * be running then (an engine that comes back does not restart them), so there is none to remove.
+         */
+        static SidecarBundle engineDown() {
+            return new SidecarBundle() {
+                @Override
+                public Running start(String bottleId, BottleLaunch launch, String alias, Progress progress) {
+                    throw new SmolvmException("no Docker engine answers; the smolmachines backend runs its sidecars in "
+                            + "Docker: start Docker Desktop and try again");
+                }
+
+                @Override
+                public boolean remove(String bottleId) {
+                    return false;
+                }
+            };
         }
 
         /** A started sidecar bundle; closing it removes it. */
@@ -79,16 +100,24 @@ public final class SmolmachinesBackend implements Backend {
     private final AgentImagePacker images;
     private final SidecarBundle sidecars;
     private final Consumer<String> notice;
+    /** Throws unless this instance may start bottles (one opened for ps/stop/gc on any host may not). */
+    private final Runnable startCheck;
     private final SecureRandom random = new SecureRandom();
 
     SmolmachinesBackend(SmolvmCommands smolvm, SmolvmStateDb stateDb, LoopbackAliasPool aliases,
                         AgentImagePacker images, SidecarBundle sidecars, Consumer<String> notice) {
+        this(smolvm, stateDb, aliases, images, sidecars, notice, () -> { });
+    }
+
+    private SmolmachinesBackend(SmolvmCommands smolvm, SmolvmStateDb stateDb, LoopbackAliasPool aliases,
+                                AgentImagePacker images, SidecarBundle sidecars, Consumer<String> notice, Runnable startCheck) {
         this.smolvm = smolvm;
         this.stateDb = stateDb;
         this.aliases = aliases;
         this.images = images;
         this.sidecars = sidecars;
         this.notice = notice;
+        this.startCheck = startCheck;
     }
 
     /**
@@ -135,6 +164,34 @@ public final class SmolmachinesBackend implements Backend {
                 new AgentImagePacker(runner, smolvm, cacheDir), sidecars.get(), notice);
     }
 
+    /**
+     * The smolmachines bottles of this host, for {@code bottle ps}, {@code stop} and {@code gc}; empty
+     * when no alias under {@code stateDir} is reserved (nothing is created then). Unlike
+     * {@link #forThisHost} it opens on any host, because it starts nothing ({@link #start} still
+     * refuses off macOS); removing a VM needs {@code smolvm} on PATH, and an alias stays reserved
+     * until its VM is gone. {@code sidecars} is asked for only when there are reservations.
+     */
+    public static Optional<SmolmachinesBackend> existing(Path stateDir, Path cacheDir,
+                                                         Supplier<? extends SidecarBundle> sidecars, Consumer<String> notice) {
+        return existing(HostPlatform.current(), ProcessRunner.inheritingEnvironment(),
+                Path.of(System.getProperty("user.home")), stateDir, cacheDir, sidecars, notice);
+    }
+
+    /** {@link #existing} on a given platform, PATH and home. */
+    static Optional<SmolmachinesBackend> existing(HostPlatform platform, ProcessRunner runner, Path home, Path stateDir,
+                                                  Path cacheDir, Supplier<? extends SidecarBundle> sidecars,
+                                                  Consumer<String> notice) {
+        Path pool = stateDir.resolve("loopback-aliases");
+        if (!LoopbackAliasPool.anyReservationIn(pool)) {
+            return Optional.empty();
+        }
+        SmolvmCommands smolvm = new SmolvmCommands(runner);
+        return Optional.of(new SmolmachinesBackend(smolvm, new SmolvmStateDb(SmolvmStateDb.defaultPath(home), platform, notice),
+                new LoopbackAliasPool(pool, LoopbackInterface.forThisHost(platform, runner, notice), ProcessHandle.current()),
+                new AgentImagePacker(runner, smolvm, cacheDir), sidecars.get(), notice,
+                () -> requireUsableHost(platform, runner)));
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -142,6 +199,7 @@ public final class SmolmachinesBackend implements Backend {
 
     @Override
     public RunningBottle start(BottleLaunch launch, Progress progress) {
+        startCheck.run();
         smolvm.requireInstalled();
         String id = launch.agent() + "-" + HexFormat.of().formatHex(random.generateSeed(3));
         SmolvmBottle bottle = new SmolvmBottle(id, launch.interactive());
@@ -160,13 +218,18 @@ public final class SmolmachinesBackend implements Backend {
             smolvm.createMachine(machine, smolmachine, lease.cidr(), skills);
             stateDb.forceAllowlist(machine, List.of(lease.cidr()));
             requireAllowlist(machine, lease.cidr());
-            smolvm.startMachine(machine);
+            if (!aliases.runIfHeld(lease, () -> smolvm.startMachine(machine))) {
+                removeMachineAndSidecar(id);
+                throw new SmolvmException("bottle " + id + " was stopped (`bottle stop`) while it was starting: its alias "
+                        + lease.alias() + " was released, so its VM was deleted unstarted; start a new bottle");
+            }
 
             // The agent's config names the sidecar by the Docker backend's aliases (cred-proxy, git-gate, …):
             // in the VM they all mean the bottle's loopback alias.
             smolvm.appendFile(machine, "/etc/hosts",
                     (lease.alias() + " " + String.join(" ", AgentEnvironment.SIDECAR_ALIASES) + "\n")
                             .getBytes(StandardCharsets.UTF_8));
+            smolvm.writeFile(machine, "/etc/resolv.conf", resolvConf(lease.alias()).getBytes(StandardCharsets.UTF_8));
             Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
             files.put(".bottle/ca.pem", bottle.sidecar.caPem());
             files.forEach((path, content) ->
@@ -203,6 +266,17 @@ public final class SmolmachinesBackend implements Backend {
         return env;
     }
 
+    /**
+     * The VM's resolver is the sidecar's DNS sink on the alias (published there on 53/udp and 53/tcp),
+     * which refuses every name and audits it, as in the Docker backend. This is for the audit trail,
+     * not the guarantee: the TSI allowlist (the alias's /32) already stops any query to any other
+     * resolver. TCP ({@code use-vc}) because the VM's TCP to the alias is the path known to work.
+     */
+    static String resolvConf(String alias) {
+        return "# claude-bottle: the sidecar's DNS sink; it resolves nothing, the proxy resolves for the agent\n"
+                + "nameserver " + alias + "\noptions use-vc timeout:2 attempts:1\n";
+    }
+
     /** Fail closed: a VM whose allowlist is not exactly its alias's /32 is never started. */
     private void requireAllowlist(String machine, String cidr) {
         Optional<List<String>> actual = stateDb.allowedCidrs(machine);
@@ -217,14 +291,25 @@ public final class SmolmachinesBackend implements Backend {
     public List<BottleInfo> list() {
         return aliases.reservations().stream()
                 .map(r -> new BottleInfo(r.bottleId(), agentOf(r.bottleId()), "?", r.reservedAt(), "smolvm",
-                        r.live(), r.live() ? "running on " + r.alias() : "launcher gone (" + r.alias() + ")"))
+                        r.live(), r.live() ? "running, alias " + r.alias() : "alias " + r.alias() + " still reserved"))
                 .toList();
     }
 
+    /** Whether {@code bottleId} is a smolmachines bottle of this host (its alias is reserved). */
+    public boolean has(String bottleId) {
+        return aliases.reservations().stream().anyMatch(r -> r.bottleId().equals(bottleId));
+    }
+
+    /**
+     * Deletes the bottle's VM, removes its sidecar, then frees its alias, all under the pool lock, so
+     * a launcher still starting this bottle cannot boot a VM on an alias that is free again
+     * ({@link LoopbackAliasPool#runIfHeld}). If the VM cannot be deleted the alias stays reserved.
+     * Without a reservation there is no VM (an alias is freed only once its VM is gone), so only a
+     * sidecar can be left.
+     */
     @Override
     public boolean stop(String bottleId) {
-        boolean hadSidecar = removeMachineAndSidecar(bottleId);
-        return aliases.release(bottleId) || hadSidecar;
+        return aliases.release(bottleId, held -> removeMachineAndSidecar(bottleId)) || sidecars.remove(bottleId);
     }
 
     @Override
@@ -234,7 +319,14 @@ public final class SmolmachinesBackend implements Backend {
 
     @Override
     public List<String> gc() {
-        return aliases.reclaimStale(this::evict).stream().map(LoopbackAliasPool.Reservation::bottleId).toList();
+        return aliases.reclaimStale(stale -> {
+            try {
+                evict(stale);
+            } catch (RuntimeException e) {
+                notice.accept("bottle " + stale.bottleId() + ": alias " + stale.alias() + " kept reserved: " + e.getMessage());
+                throw e;
+            }
+        }).stream().map(LoopbackAliasPool.Reservation::bottleId).toList();
     }
 
     /**
@@ -247,6 +339,11 @@ public final class SmolmachinesBackend implements Backend {
 
     private boolean removeMachineAndSidecar(String bottleId) {
         String machine = SmolvmCommands.machineName(bottleId);
+        if (smolvm.installedPath().isEmpty()) {
+            throw new SmolvmException("cannot make sure smolvm machine '" + machine + "' is gone: `smolvm` is not on PATH, "
+                    + "so its alias stays reserved; put smolvm back on PATH (install: `" + SmolvmCommands.INSTALL_COMMAND
+                    + "`) and run this again");
+        }
         smolvm.runQuietly(SmolvmCommands.stop(machine));
         smolvm.deleteIfPresent(machine);
         return sidecars.remove(bottleId);

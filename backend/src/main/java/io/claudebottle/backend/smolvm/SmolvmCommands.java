@@ -24,6 +24,11 @@ final class SmolvmCommands {
         this.runner = runner;
     }
 
+    /** Where smolvm is on the runner's PATH, if it is. */
+    java.util.Optional<Path> installedPath() {
+        return runner.which(EXECUTABLE);
+    }
+
     /** Fails with how to install smolvm when it is not on the runner's PATH. */
     Path requireInstalled() {
         return runner.which(EXECUTABLE).orElseThrow(() -> new SmolvmException(

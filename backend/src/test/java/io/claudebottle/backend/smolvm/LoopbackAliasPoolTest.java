@@ -161,6 +161,52 @@ class LoopbackAliasPoolTest {
         assertThat(pool.reservations()).extracting(LoopbackAliasPool.Reservation::bottleId).containsExactly("alive");
     }
 
+    @Test
+    void releaseFreesALiveBottlesAliasOnlyAfterItsLeftoversAreGoneAndKeepsItIfThatFails() {
+        LoopbackAliasPool pool = pool();
+        LoopbackAliasPool.Lease lease = pool.reserve("running", NO_LEFTOVERS);
+
+        assertThatThrownBy(() -> pool.release("running", r -> {
+            throw new SmolvmException("machine is busy");
+        })).hasMessage("machine is busy");
+        assertThat(lease.held()).isTrue();
+
+        List<String> evicted = new ArrayList<>();
+        assertThat(pool.release("running", r -> {
+            // under the pool lock: the alias is still reserved while the VM goes
+            assertThat(Files.exists(dir.resolve(r.alias() + ".reservation"))).isTrue();
+            evicted.add(r.alias());
+        })).isTrue();
+        assertThat(evicted).containsExactly("127.0.0.16");
+        assertThat(lease.held()).isFalse();
+        assertThat(pool.release("running", NO_LEFTOVERS)).isFalse();
+    }
+
+    @Test
+    void runIfHeldRunsNothingOnceTheAliasWasReleasedAndTakenByAnotherBottle() {
+        LoopbackAliasPool pool = pool();
+        LoopbackAliasPool.Lease first = pool.reserve("first", NO_LEFTOVERS);
+        AtomicInteger ran = new AtomicInteger();
+        assertThat(pool.runIfHeld(first, ran::incrementAndGet)).isTrue();
+
+        pool.release("first", NO_LEFTOVERS);
+        LoopbackAliasPool.Lease second = pool.reserve("second", NO_LEFTOVERS);
+        assertThat(second.alias()).isEqualTo(first.alias());
+
+        assertThat(pool.runIfHeld(first, ran::incrementAndGet)).isFalse();
+        assertThat(ran).hasValue(1);
+        assertThat(pool.runIfHeld(second, ran::incrementAndGet)).isTrue();
+    }
+
+    @Test
+    void anyReservationInOnlyLooksAndCreatesNothing() {
+        Path absent = dir.resolve("absent");
+        assertThat(LoopbackAliasPool.anyReservationIn(absent)).isFalse();
+        assertThat(absent).doesNotExist();
+        pool().reserve("a", NO_LEFTOVERS);
+        assertThat(LoopbackAliasPool.anyReservationIn(dir)).isTrue();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"../etc", "a/b", "x\npid=1", "", "-leading-dash", "with space"})
     void bottleIdsThatCouldForgeAReservationAreRefused(String id) {

@@ -94,25 +94,31 @@ class SmolmachinesBackendTest {
         Path packed = tmp.resolve("cache/agent-0123456789abcdef.smolmachine");
         List<List<String>> smolvm = host.calls("smolvm");
         assertThat(smolvm.get(0).subList(0, 4)).containsExactly("smolvm", "pack", "create", "--image");
-        assertThat(smolvm.subList(1, 6)).containsExactly(
+        assertThat(smolvm.subList(1, 7)).containsExactly(
                 List.of("smolvm", "machine", "create", machine, "--from", packed.toString(), "--allow-cidr", "127.0.0.16/32",
                         "-v", skill.toAbsolutePath() + ":/home/agent/.claude/skills/init-prd:ro"),
                 List.of("smolvm", "machine", "start", "--name", machine),
                 List.of("smolvm", "machine", "exec", "--name", machine, "-i", "--", "sh", "-c",
                         "mkdir -p \"$(dirname \"$1\")\" && cat >> \"$1\"", "sh", "/etc/hosts"),
                 List.of("smolvm", "machine", "exec", "--name", machine, "-i", "--", "sh", "-c",
+                        "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"", "sh", "/etc/resolv.conf"),
+                List.of("smolvm", "machine", "exec", "--name", machine, "-i", "--", "sh", "-c",
                         "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"", "sh", "/home/agent/.claude/settings.json"),
                 List.of("smolvm", "machine", "exec", "--name", machine, "-i", "--", "sh", "-c",
                         "mkdir -p \"$(dirname \"$1\")\" && cat > \"$1\"", "sh", "/home/agent/.bottle/ca.pem"));
-        assertThat(smolvm.get(6)).startsWith("smolvm", "machine", "exec", "--name", machine, "-e", "HTTPS_PROXY=http://127.0.0.16:3128")
+        assertThat(smolvm.get(7)).startsWith("smolvm", "machine", "exec", "--name", machine, "-e", "HTTPS_PROXY=http://127.0.0.16:3128")
                 .contains("NODE_EXTRA_CA_CERTS=/home/agent/.bottle/ca.pem", "GIT_AUTHOR_NAME=didericis")
                 .endsWith("--", "sh", "-c", "echo \"$HTTPS_PROXY $NO_PROXY $GIT_AUTHOR_NAME\"; exit 3");
-        assertThat(smolvm.subList(7, smolvm.size())).containsExactly(
+        assertThat(smolvm.subList(8, smolvm.size())).containsExactly(
                 List.of("smolvm", "machine", "stop", "--name", machine),
                 List.of("smolvm", "machine", "delete", machine, "-f"));
         assertThat(Files.readString(host.root.resolve("vm/" + machine + "/home/agent/.bottle/ca.pem"))).isEqualTo(FakeSidecars.CA);
         assertThat(Files.readString(host.root.resolve("vm/" + machine + "/etc/hosts")))
                 .isEqualTo("127.0.0.16 pipelock egress cred-proxy git-gate supervise\n");
+        // The VM's only resolver is its sidecar's DNS sink on the alias (the allowlist blocks every other one).
+        assertThat(Files.readAllLines(host.root.resolve("vm/" + machine + "/etc/resolv.conf")))
+                .filteredOn(line -> !line.startsWith("#"))
+                .containsExactly("nameserver 127.0.0.16", "options use-vc timeout:2 attempts:1");
 
         // Torn down: no machine row, sidecar removed, alias free again.
         assertThat(new SmolvmDbFixture.Reader(db).names()).isEmpty();
@@ -274,6 +280,83 @@ class SmolmachinesBackendTest {
         assertThat(pool.reservations()).extracting(LoopbackAliasPool.Reservation::bottleId).contains("dev-dead01");
     }
 
+    @Test
+    void aStopWhileTheBottleStartsKeepsItsVmFromEverBootingOnTheReleasedAlias() throws Exception {
+        // `bottle stop` arrives while the launcher is between its reservation and `machine start`, and a
+        // second bottle takes the freed alias at once: the first VM must never boot allowed to reach it.
+        List<RunningBottle> second = new ArrayList<>();
+        sidecars.onStart = id -> {
+            sidecars.onStart = other -> { };
+            assertThat(backend(HostPlatform.MACOS).stop(id)).isTrue();
+            second.add(backend(HostPlatform.MACOS).start(launch(List.of("true"), Map.of()), Backend.Progress.SILENT));
+        };
+
+        assertThatThrownBy(() -> backend(HostPlatform.MACOS).start(launch(List.of("true"), Map.of()), Backend.Progress.SILENT))
+                .isInstanceOf(SmolvmException.class)
+                .hasMessageContaining("was stopped (`bottle stop`) while it was starting")
+                .hasMessageContaining("127.0.0.16");
+
+        try (RunningBottle other = second.getFirst()) {
+            String otherMachine = "claude-bottle-" + other.bottleId();
+            assertThat(host.boots()).containsExactly(otherMachine + " [\"127.0.0.16/32\"]");
+            assertThat(new SmolvmDbFixture.Reader(db).names()).containsExactly(otherMachine);
+            assertThat(pool.reservations()).extracting(LoopbackAliasPool.Reservation::bottleId).containsExactly(other.bottleId());
+        }
+        assertThat(new SmolvmDbFixture.Reader(db).names()).isEmpty();
+        assertThat(pool.reservations()).isEmpty();
+    }
+
+    @Test
+    void stopAndGcWithoutSmolvmOnPathKeepTheAliasReserved() throws Exception {
+        RunningBottle bottle = backend(HostPlatform.MACOS).start(launch(List.of("true"), Map.of()), Backend.Progress.SILENT);
+        ProcessRunner noSmolvm = FakeHost.runnerWithout(Files.createDirectory(tmp.resolve("empty")));
+        SmolmachinesBackend housekeeping = SmolmachinesBackend.existing(HostPlatform.MACOS, noSmolvm, tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), () -> sidecars, notices::add).orElseThrow();
+
+        assertThatThrownBy(() -> housekeeping.stop(bottle.bottleId()))
+                .isInstanceOf(SmolvmException.class)
+                .hasMessageContaining("cannot make sure smolvm machine 'claude-bottle-" + bottle.bottleId() + "' is gone")
+                .hasMessageContaining("install.sh");
+        assertThat(pool.reservations()).extracting(LoopbackAliasPool.Reservation::bottleId).containsExactly(bottle.bottleId());
+        assertThat(new SmolvmDbFixture.Reader(db).names()).containsExactly("claude-bottle-" + bottle.bottleId());
+
+        bottle.close();
+        assertThat(pool.reservations()).isEmpty();
+    }
+
+    @Test
+    void psStopAndGcOpenOnAnyHostOnlyWhenAnAliasIsReservedAndNeverStartThere() throws Exception {
+        ProcessRunner noSmolvm = FakeHost.runnerWithout(Files.createDirectory(tmp.resolve("empty")));
+        assertThat(SmolmachinesBackend.existing(HostPlatform.LINUX, noSmolvm, tmp.resolve("home"), tmp.resolve("nothing"),
+                tmp.resolve("cache"), SmolmachinesBackendTest::dockerMustNotBeTouched, notices::add)).isEmpty();
+        assertThat(tmp.resolve("nothing")).doesNotExist();
+
+        deadReservation("127.0.0.16", "dev-dead01");
+        // Without smolvm gc cannot tell whether the VM is gone: the alias stays reserved, and it says why.
+        SmolmachinesBackend stuck = SmolmachinesBackend.existing(HostPlatform.LINUX, noSmolvm, tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), () -> sidecars, notices::add).orElseThrow();
+        assertThat(stuck.gc()).isEmpty();
+        assertThat(notices).anySatisfy(n -> assertThat(n).contains("dev-dead01", "127.0.0.16 kept reserved", "not on PATH"));
+
+        SmolmachinesBackend linux = SmolmachinesBackend.existing(HostPlatform.LINUX, host.runner(), tmp.resolve("home"),
+                tmp.resolve("state"), tmp.resolve("cache"), () -> sidecars, notices::add).orElseThrow();
+        assertThat(linux.has("dev-dead01")).isTrue();
+        assertThat(linux.list()).singleElement().satisfies(b -> {
+            assertThat(b.bottleId()).isEqualTo("dev-dead01");
+            assertThat(b.runtime()).isEqualTo("smolvm");
+            assertThat(b.launcherAlive()).isFalse();
+            assertThat(b.state()).isEqualTo("alias 127.0.0.16 still reserved");
+        });
+        assertThatThrownBy(() -> linux.start(launch(List.of("true"), Map.of()), Backend.Progress.SILENT))
+                .isInstanceOf(SmolvmException.class).hasMessageContaining("macOS-only");
+        assertThat(host.calls()).isEmpty();
+
+        assertThat(linux.gc()).containsExactly("dev-dead01");
+        assertThat(host.calls("smolvm")).contains(List.of("smolvm", "machine", "delete", "claude-bottle-dev-dead01", "-f"));
+        assertThat(sidecars.removed).containsExactly("dev-dead01");
+        assertThat(pool.reservations()).isEmpty();
+    }
+
     private void deadReservation(String alias, String bottleId) throws Exception {
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
@@ -378,6 +461,8 @@ class SmolmachinesBackendTest {
         final List<String> closed = Collections.synchronizedList(new ArrayList<>());
         final List<String> removed = Collections.synchronizedList(new ArrayList<>());
         boolean failStart;
+        /** Runs with the bottle id as a sidecar starts: stands in for what other processes do meanwhile. */
+        volatile java.util.function.Consumer<String> onStart = id -> { };
 
         @Override
         public Running start(String bottleId, BottleLaunch launch, String alias, Backend.Progress progress) {
@@ -385,6 +470,7 @@ class SmolmachinesBackendTest {
                 throw new SmolvmException("sidecar did not get healthy");
             }
             started.add(bottleId + " " + alias);
+            onStart.accept(bottleId);
             return new Running() {
                 @Override
                 public String caPem() {

@@ -20,9 +20,15 @@ import io.claudebottle.backend.docker.SidecarApp;
 import io.claudebottle.backend.nativ.NativeSidecarMain;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.net.Socket;
@@ -164,12 +170,14 @@ class SmolmachinesOnDockerTest {
             assertThat(new SmolvmStateDb(db, HostPlatform.MACOS, notices::add).allowedCidrs(machine))
                     .contains(List.of(alias + "/32"));
 
-            // Docker published the four ports on the alias and nowhere else.
+            // Docker published the four ports and the DNS sink (UDP and TCP) on the alias and nowhere else.
             InspectContainerResponse sidecar = docker.client().inspectContainerCmd(id + "-sidecar").exec();
+            List<String> published = List.of(alias + ":3128/tcp", alias + ":9099/tcp", alias + ":9418/tcp",
+                    alias + ":9100/tcp", alias + ":53/udp", alias + ":53/tcp");
             assertThat(hostBindings(sidecar.getHostConfig().getPortBindings().getBindings()))
-                    .containsExactlyInAnyOrder(alias + ":3128", alias + ":9099", alias + ":9418", alias + ":9100");
+                    .containsExactlyInAnyOrderElementsOf(published);
             assertThat(hostBindings(sidecar.getNetworkSettings().getPorts().getBindings()))
-                    .containsExactlyInAnyOrder(alias + ":3128", alias + ":9099", alias + ":9418", alias + ":9100");
+                    .containsExactlyInAnyOrderElementsOf(published);
             assertThat(sidecar.getConfig().getLabels()).containsEntry("io.claudebottle.bottle-id", id);
             assertThat(docker.list()).extracting(BottleInfo::bottleId).contains(id); // `bottle ps` sees it
 
@@ -182,6 +190,16 @@ class SmolmachinesOnDockerTest {
             RunningBottle.AgentResult result = bottle.runAgent(Duration.ofSeconds(60));
             assertThat(result.stdout()).as(result.stderr()).isEqualTo("403 via http://" + alias + ":3128\n");
             assertThat(bottle.sidecarExec(List.of("cat", "/run/bottle/audit.jsonl"))).contains("denied.bottle.test");
+
+            // The VM's resolver is the sidecar's DNS sink on the alias: it refuses every name, over UDP
+            // and TCP, and audits it; no other loopback address answers DNS for this bottle.
+            assertThat(Files.readString(host.root.resolve("vm/" + machine + "/etc/resolv.conf")))
+                    .contains("nameserver " + alias + "\n");
+            assertThat(udpRcode(alias, "leak-udp.bottle.test")).isEqualTo(REFUSED);
+            assertThat(tcpRcode(alias, "leak-tcp.bottle.test")).isEqualTo(REFUSED);
+            assertThat(bottle.sidecarExec(List.of("cat", "/run/bottle/audit.jsonl")))
+                    .contains("\"leak-udp.bottle.test\"", "\"leak-tcp.bottle.test\"");
+            assertThatThrownBy(() -> tcpRcode("127.0.0.15", "elsewhere.bottle.test")).isInstanceOf(ConnectException.class);
         }
 
         assertThat(docker.list()).extracting(BottleInfo::bottleId).doesNotContain(id);
@@ -222,6 +240,57 @@ class SmolmachinesOnDockerTest {
     }
 
     @Test
+    void bottleStopFromElsewhereAndGcOfADeadLauncherLeaveNothingOfTheBottle() throws Exception {
+        // `bottle stop <id>` from another launcher while the bottle runs.
+        RunningBottle stopped;
+        try (SmolmachinesBackend launcher = backend()) {
+            stopped = launcher.start(launch(allowing("a.bottle.test"), "true", lightImages), Backend.Progress.SILENT);
+        }
+        String stoppedId = stopped.bottleId();
+        String stoppedAlias = aliasOf(stoppedId);
+        try (SmolmachinesBackend elsewhere = backend()) {
+            assertThat(elsewhere.has(stoppedId)).isTrue();
+            assertThat(elsewhere.list()).anySatisfy(b -> {
+                assertThat(b.bottleId()).isEqualTo(stoppedId);
+                assertThat(b.state()).isEqualTo("running, alias " + stoppedAlias);
+            });
+            assertThat(elsewhere.stop(stoppedId)).isTrue();
+        }
+        assertLeftNothingOf(stoppedId);
+        assertThatThrownBy(() -> proxyStatus(stoppedAlias, "x.bottle.test")).isInstanceOf(ConnectException.class);
+        stopped.close(); // the launcher notices its bottle is gone: nothing to do, nothing to complain about
+        assertThat(notices).noneMatch(n -> n.contains("teardown step failed"));
+
+        // A launcher that died (SIGKILL): its reservation names a process that is gone; its VM and sidecar still run.
+        RunningBottle orphan;
+        try (SmolmachinesBackend launcher = backend()) {
+            orphan = launcher.start(launch(allowing("b.bottle.test"), "true", lightImages), Backend.Progress.SILENT);
+        }
+        String orphanId = orphan.bottleId();
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Files.writeString(POOL_STATE.resolve("loopback-aliases/" + aliasOf(orphanId) + ".reservation"),
+                "pid=" + dead.pid() + "\nbottle=" + orphanId + "\nreserved=2026-11-28T01:00:00Z\n");
+        try (SmolmachinesBackend gc = backend()) {
+            assertThat(gc.leftovers()).extracting(BottleInfo::bottleId).contains(orphanId);
+            assertThat(gc.gc()).contains(orphanId);
+        }
+        assertLeftNothingOf(orphanId);
+        orphan.close();
+    }
+
+    /** No VM row, no labelled container or network, no alias reservation: nothing of the bottle. */
+    private void assertLeftNothingOf(String bottleId) throws Exception {
+        String machine = "claude-bottle-" + bottleId;
+        assertThat(host.calls("smolvm")).contains(List.of("smolvm", "machine", "delete", machine, "-f"));
+        assertThat(new SmolvmDbFixture.Reader(db).names()).doesNotContain(machine);
+        assertThat(docker.list()).extracting(BottleInfo::bottleId).doesNotContain(bottleId);
+        assertThat(docker.client().listNetworksCmd().withFilter("label", List.of("io.claudebottle.bottle-id=" + bottleId))
+                .exec()).isEmpty();
+        assertThat(reservedBottles()).doesNotContain(bottleId);
+    }
+
+    @Test
     void aSidecarThatNeverGetsHealthyLeavesNothingAndCreatesNoVm() throws Exception {
         ObjectNode broken = allowing("allowed.bottle.test");
         broken.put("noSuchKey", true); // the sidecar refuses unknown keys and exits
@@ -259,10 +328,57 @@ class SmolmachinesOnDockerTest {
         List<String> out = new ArrayList<>();
         bindings.forEach((port, bound) -> {
             for (Ports.Binding b : bound == null ? new Ports.Binding[0] : bound) {
-                out.add(b.getHostIp() + ":" + b.getHostPortSpec());
+                out.add(b.getHostIp() + ":" + b.getHostPortSpec() + "/" + port.getProtocol());
             }
         });
         return out;
+    }
+
+    private static final int REFUSED = 5;
+
+    /** A standard A query for {@code name} (RFC 1035 §4.1), id 0x4242, recursion desired. */
+    private static byte[] dnsQuery(String name) {
+        ByteArrayOutputStream q = new ByteArrayOutputStream();
+        q.writeBytes(new byte[] {0x42, 0x42, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            q.write(label.length());
+            q.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+        }
+        q.writeBytes(new byte[] {0, 0, 1, 0, 1});
+        return q.toByteArray();
+    }
+
+    /** The response code of a UDP query to {@code address}:53. */
+    private static int udpRcode(String address, String name) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(10_000);
+            byte[] query = dnsQuery(name);
+            socket.send(new DatagramPacket(query, query.length, InetAddress.ofLiteral(address), 53));
+            byte[] buf = new byte[512];
+            DatagramPacket reply = new DatagramPacket(buf, buf.length);
+            socket.receive(reply);
+            assertThat(reply.getLength()).isGreaterThanOrEqualTo(12);
+            assertThat(new byte[] {buf[0], buf[1]}).containsExactly(0x42, 0x42);
+            return buf[3] & 0x0F;
+        }
+    }
+
+    /** The response code of a TCP query (two-byte length prefix, RFC 1035 §4.2.2) to {@code address}:53. */
+    private static int tcpRcode(String address, String name) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, 53), 2_000);
+            s.setSoTimeout(10_000);
+            byte[] query = dnsQuery(name);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeShort(query.length);
+            out.write(query);
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            byte[] reply = new byte[in.readUnsignedShort()];
+            in.readFully(reply);
+            assertThat(new byte[] {reply[0], reply[1]}).containsExactly(0x42, 0x42);
+            return reply[3] & 0x0F;
+        }
     }
 
     /** The status line the proxy on {@code address}:3128 answers to a plain-HTTP request for {@code target}. */
