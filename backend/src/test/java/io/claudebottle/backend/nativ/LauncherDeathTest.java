@@ -28,7 +28,8 @@ class LauncherDeathTest {
     void aKilledLauncherLeavesNoSandboxRunning(SandboxTool tool, boolean started) throws Exception {
         assumeSandbox(tool);
         Path work = workDir(temp);
-        String classpath = String.join(File.pathSeparator, location(OrphanProbe.class), location(NamespaceSandbox.class));
+        String classpath = String.join(File.pathSeparator, location(OrphanProbe.class), location(NamespaceSandbox.class),
+                location(io.claudebottle.sidecar.StartTrace.class));
         Process launcher = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", classpath, OrphanProbe.class.getName(),
                 tool.name(), work.toString(), Boolean.toString(started)).redirectErrorStream(true).start();

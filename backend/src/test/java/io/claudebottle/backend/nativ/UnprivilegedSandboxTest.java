@@ -30,7 +30,8 @@ class UnprivilegedSandboxTest {
         SandboxSupport.assumeSandbox(tool);
         assumeTrue(UserNamespaces.whyDisabled(false).isEmpty() || REQUIRE_ALL,
                 UserNamespaces.whyDisabled(false).orElse(""));
-        String classpath = String.join(File.pathSeparator, location(UnprivilegedProbe.class), location(NamespaceSandbox.class));
+        String classpath = String.join(File.pathSeparator, location(UnprivilegedProbe.class), location(NamespaceSandbox.class),
+                location(io.claudebottle.sidecar.StartTrace.class));
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process probe = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
                 java, "--enable-native-access=ALL-UNNAMED", "-cp", classpath, UnprivilegedProbe.class.getName(), tool.name())
