@@ -5,12 +5,9 @@ import io.claudebottle.sidecar.SidecarConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -49,10 +46,7 @@ final class SidecarCommand implements Callable<Integer> {
             sidecar.close();
             stopped.countDown();
         }, "sidecar-shutdown"));
-        Map<String, Object> ready = new LinkedHashMap<>();
-        ready.put("bottle", sidecar.config().bottle());
-        ready.put("ports", sidecar.ports());
-        out.println(JsonMapper.builder().build().writeValueAsString(ready));
+        out.println(sidecar.readyLine());
         out.flush();
         err.println("bottle sidecar: " + sidecar.config().bottle() + " ready; ports " + sidecar.ports());
         err.flush();

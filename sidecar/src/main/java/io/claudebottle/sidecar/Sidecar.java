@@ -5,6 +5,8 @@ import io.claudebottle.egress.AuditLog;
 import io.claudebottle.egress.BottleCa;
 import io.claudebottle.egress.HostResolver;
 
+import tools.jackson.databind.json.JsonMapper;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -156,6 +158,17 @@ public final class Sidecar implements AutoCloseable {
         Map<String, Integer> m = new LinkedHashMap<>();
         for (SidecarService s : services) m.put(s.name(), s.port());
         return m;
+    }
+
+    /**
+     * The line a sidecar process prints on stdout once every service listens (the launcher waits
+     * for it): {@code {"bottle":…,"ports":{…}}}.
+     */
+    public String readyLine() {
+        Map<String, Object> ready = new LinkedHashMap<>();
+        ready.put("bottle", config.bottle());
+        ready.put("ports", ports());
+        return JsonMapper.builder().build().writeValueAsString(ready);
     }
 
     /** The bottle CA certificate: in-JVM clients of the egress proxy must trust it. */

@@ -3,11 +3,8 @@ package io.claudebottle.backend.docker;
 import io.claudebottle.sidecar.Sidecar;
 import io.claudebottle.sidecar.SidecarConfig;
 import io.claudebottle.sidecar.StartTrace;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -40,10 +37,7 @@ public final class ContainerSidecarMain {
             sidecar.close();
             stopped.countDown();
         }, "sidecar-shutdown"));
-        Map<String, Object> ready = new LinkedHashMap<>();
-        ready.put("bottle", sidecar.config().bottle());
-        ready.put("ports", sidecar.ports());
-        System.out.println(JsonMapper.builder().build().writeValueAsString(ready));
+        System.out.println(sidecar.readyLine());
         System.out.flush();
         StartTrace.mark("sidecar: ready");
         // Start-up garbage (rule compilation, CA minting, TLS set-up) filled the heap; one full

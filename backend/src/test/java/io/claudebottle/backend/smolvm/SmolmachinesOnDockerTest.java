@@ -17,7 +17,6 @@ import io.claudebottle.backend.docker.DockerSidecarBundle;
 import io.claudebottle.backend.docker.FakeSidecar;
 import io.claudebottle.backend.docker.ImageBuilder;
 import io.claudebottle.backend.docker.SidecarApp;
-import io.claudebottle.backend.nativ.NativeSidecarMain;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -92,7 +91,7 @@ class SmolmachinesOnDockerTest {
         // The agent image is never run here: the fake `docker` answers the packer's inspect/save.
         String base = builder.baseImage();
         images = new BottleLaunch.Images("claude-bottle-agent:smolmachines-test", builder.sidecarImage(base,
-                SidecarApp.ofThisJvm(NativeSidecarMain.class.getName() + " /run/bottle/config.json")));
+                SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR)));
         lightImages = new BottleLaunch.Images(images.agent(), builder.sidecarImage(base,
                 new SidecarApp(List.of(fakeSidecarClasses()), FakeSidecar.class.getName())));
     }
