@@ -59,7 +59,9 @@ public class DlpBenchmark {
     public static class Hostile {
         @Param({"hyperscan", "pure-java"})
         public String path;
-        @Param({"a", "keyword-repeat", "sk-ant-repeat", "percent-layers", "jwt-repeat"})
+        @Param({"all-keywords", "a", "password-repeat", "token-repeat", "sk-ant-repeat", "akia-repeat", "ghp-repeat",
+                "begin-repeat", "jwt-repeat", "url-credentials-repeat", "near-miss-ghp", "zero-width-keywords", "base64-run",
+                "hex-run", "percent-run", "percent-layers", "json-escapes", "nested-json-escapes", "many-lines-one-escape"})
         public String hostile;
         SecretScanner scanner;
         String line;
@@ -71,16 +73,11 @@ public class DlpBenchmark {
         }
     }
 
-    /** Single lines shaped against the rules (what makes backtracking engines blow up). */
+    /** A hostile single line of about {@code size} chars (see {@link DlpHostileInputs}). */
     public static String hostileLine(String kind, int size) {
-        return switch (kind) {
-            case "a" -> "a".repeat(size);
-            case "keyword-repeat" -> "password=".repeat(size / 9);
-            case "sk-ant-repeat" -> "sk-ant-api03-".repeat(size / 13);
-            case "percent-layers" -> "%25".repeat(size / 3);
-            case "jwt-repeat" -> "eyJ".repeat(size / 3);
-            default -> throw new IllegalArgumentException(kind);
-        };
+        String line = DlpHostileInputs.families(size).get(kind);
+        if (line == null) throw new IllegalArgumentException("unknown hostile line '" + kind + "'; known: " + DlpHostileInputs.families(16).keySet());
+        return line;
     }
 
     /** 4 MB of mixed text per op; divide 4 by the score (s/op) for MB/s. */

@@ -75,6 +75,13 @@ final class BodyScanner {
         } catch (UnscannableException e) {
             return new BodyVerdict.Unscannable(e.getMessage());
         }
+        for (Finding f : found.values()) {
+            if (f.unscannable()) {
+                return new BodyVerdict.Unscannable("the DLP scan ran out of its work budget at byte " + f.offset()
+                        + (f.path().isEmpty() ? "" : " of " + f.path())
+                        + ": the body holds more candidate secrets than real text does; refused unscanned");
+            }
+        }
         return found.isEmpty() ? new BodyVerdict.Clean() : new BodyVerdict.Secrets(List.copyOf(found.values()));
     }
 

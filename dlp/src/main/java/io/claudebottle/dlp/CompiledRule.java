@@ -7,13 +7,65 @@ import com.google.re2j.Pattern;
  * when its matches provably start at keywords (see {@link KeywordLead}); {@code required} is
  * non-null when every match provably contains one of those chars (see {@link RequiredChars}).
  */
-record CompiledRule(int index, Rule rule, Pattern pattern, KeywordLead lead, boolean[] required) {
+final class CompiledRule {
+    private final int index;
+    private final Rule rule;
+    /** Compiled on first use (racy but idempotent: patterns are immutable). */
+    private Pattern pattern;
+    private final KeywordLead lead;
+    private final boolean[] required;
+    /** The pattern behind {@code ^}, compiled on first use (racy but idempotent: patterns are immutable). */
+    private Pattern anchored;
+
+    private CompiledRule(int index, Rule rule, Pattern pattern, KeywordLead lead, boolean[] required) {
+        this.index = index;
+        this.rule = rule;
+        this.pattern = pattern;
+        this.lead = lead;
+        this.required = required;
+    }
+
     static CompiledRule of(int index, Rule rule) {
-        return new CompiledRule(index, rule, Rule.compile(rule.regex()), KeywordLead.analyse(rule),
-                RequiredChars.analyse(rule.regex()));
+        RuleCache.Analysis a = RuleCache.analysisOf(rule);
+        if (a == null) a = RuleCache.Analysis.of(rule);
+        return new CompiledRule(index, rule, null, a.lead(), a.required());
     }
 
     CompiledRule withIndex(int newIndex) {
         return new CompiledRule(newIndex, rule, pattern, lead, required);
+    }
+
+    int index() {
+        return index;
+    }
+
+    Rule rule() {
+        return rule;
+    }
+
+    /** The rule's pattern, compiled on first use: a start-up compiles none of them. */
+    Pattern pattern() {
+        Pattern p = pattern;
+        if (p == null) pattern = p = Rule.compile(rule.regex());
+        return p;
+    }
+
+    KeywordLead lead() {
+        return lead;
+    }
+
+    boolean[] required() {
+        return required;
+    }
+
+    /**
+     * The rule's pattern for anchored attempts. RE2J's {@code lookingAt} keeps reading to the end of
+     * its input after every thread has died, unless the program itself starts with {@code ^}: with
+     * it, a failed attempt costs the chars up to where it failed, not the whole window.
+     */
+    Pattern anchored() {
+        Pattern p = anchored;
+        if (p == null) anchored = p = Pattern.compile("^(?:" + rule.regex() + ")");
+        return p;
     }
 }

@@ -58,6 +58,10 @@ final class DatabaseCache {
         this.dir = dir;
     }
 
+    Path dir() {
+        return dir;
+    }
+
     /** The cache in the configured directory, or null when no directory can be determined. */
     static DatabaseCache configured() {
         String explicit = System.getProperty("bottle.dlp.cacheDir");

@@ -47,6 +47,9 @@ final class DlpEngine implements SecretScanner {
         Set<String> ids = new HashSet<>();
         for (Rule r : rules) {
             if (!ids.add(r.id())) throw new IllegalArgumentException("DLP rule id '" + r.id() + "' is defined twice; rename one of them");
+            if (r.id().equals(Finding.UNSCANNABLE)) {
+                throw new IllegalArgumentException("DLP rule id '" + r.id() + "' is reserved for inputs the engine could not scan; rename the rule");
+            }
             compiled.add(CompiledRule.of(compiled.size(), r));
         }
         List<CompiledRule> frozen = List.copyOf(compiled);
@@ -72,6 +75,8 @@ final class DlpEngine implements SecretScanner {
         return matcher.rules().stream().map(CompiledRule::rule).toList();
     }
 
+    static final String UNSCANNABLE_EXCERPT = "[more candidate matches than the scan budget allows (hostile input?); the rest was not scanned]";
+
     /** A finding with the secret it stands for (never leaves the package). */
     record Found(Finding finding, String secret) {}
 
@@ -87,14 +92,24 @@ final class DlpEngine implements SecretScanner {
 
     /** {@code plain}: {@code ascii} is known to be {@link PlainAscii#PLAIN}. */
     private List<Found> found(String text, byte[] ascii, boolean plain) {
+        return found(text, ascii, plain, ScanBudget.forInput(text.length()));
+    }
+
+    /** {@code budget}: the matching work allowed, shared across calls by a stream. */
+    private List<Found> found(String text, byte[] ascii, boolean plain, ScanBudget budget) {
         List<Found> out = new ArrayList<>();
         LineIndex lines = null;
-        LayeredScan scan = new LayeredScan(matcher, disabled, text.length());
+        LayeredScan scan = new LayeredScan(matcher, disabled, text.length(), budget);
         for (LayeredScan.Hit h : scan.run(text, ascii, plain)) {
             if (!keep(h)) continue;
             if (lines == null) lines = scan.topLines() != null ? scan.topLines() : LineIndex.of(text);
             String id = matcher.rules().get(h.rule()).rule().id();
             out.add(new Found(new Finding(id, h.excerpt(), h.offset(), lines.lineOf(h.offset()) + 1, "", h.via()), h.secret()));
+        }
+        int stopped = scan.unscannableAt();
+        if (stopped >= 0) { // not subject to allow-lists or exemptions: it stands for everything not scanned
+            if (lines == null) lines = scan.topLines() != null ? scan.topLines() : LineIndex.of(text);
+            out.add(new Found(new Finding(Finding.UNSCANNABLE, UNSCANNABLE_EXCERPT, stopped, lines.lineOf(stopped) + 1, "", ""), ""));
         }
         out.sort(Comparator.comparingLong((Found f) -> f.finding().offset()).thenComparing(f -> f.finding().ruleId()));
         return out;
@@ -102,6 +117,11 @@ final class DlpEngine implements SecretScanner {
 
     List<Finding> findings(String text) {
         return found(text).stream().map(Found::finding).toList();
+    }
+
+    /** Findings of one window of a stream, paid from the stream's {@code budget}. */
+    List<Finding> findings(String text, ScanBudget budget) {
+        return found(text, LayeredScan.asciiBytes(text), false, budget).stream().map(Found::finding).toList();
     }
 
     private boolean keep(LayeredScan.Hit h) {

@@ -140,6 +140,11 @@ final class HyperscanPrefilter implements Prefilter {
         return rules.stream().filter(r -> rejected.containsKey(r.rule().id())).toList();
     }
 
+    /** The keyword prefilter over every rule. */
+    KeywordPrefilter allKeywords() {
+        return keywords;
+    }
+
     /** Rules that Hyperscan refused, with its reason; they are prefiltered by keyword instead. */
     Map<String, String> rejected() {
         return rejected;

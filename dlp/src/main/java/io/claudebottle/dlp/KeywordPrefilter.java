@@ -168,10 +168,23 @@ final class KeywordPrefilter implements Prefilter {
 
     /** Scans from {@code start} on (the Hyperscan path hands over here after a callback storm). */
     void scan(String text, int start, Sink sink) {
-        int n = text.length();
         reportEveryLine(text, start, sink);
+        scanKeywords(text, start, text.length(), sink);
+    }
+
+    /** Whether this prefilter finds every occurrence of the rule's keywords (they are all ASCII). */
+    static boolean findsAllKeywordsOf(Rule rule) {
+        for (String k : rule.keywords()) {
+            for (int i = 0; i < k.length(); i++) if (k.charAt(i) >= 128) return false;
+        }
+        return !rule.keywords().isEmpty();
+    }
+
+    /** Reports the keyword occurrences starting in {@code [from, to)}, with {@code from} as the position. */
+    void scanKeywords(String text, int from, int until, Sink sink) {
+        int n = text.length();
         boolean[] first = firstChar;
-        for (int i = start; i < n - 1; i++) {
+        for (int i = from, last = Math.min(until, n - 1); i < last; i++) {
             char c = text.charAt(i);
             if (c >= 128 || !first[c]) continue;
             char d = text.charAt(i + 1);

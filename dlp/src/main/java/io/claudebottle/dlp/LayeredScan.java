@@ -84,15 +84,38 @@ final class LayeredScan {
     private final boolean[] disabled;
     private final Map<String, Hit> hits = new LinkedHashMap<>();
     private long budget;
+    /** The matching work of the whole scan, every layer included. */
+    private final ScanBudget work;
+    /** Top-level offset where the matching work ran out, or -1. */
+    private int unscannableAt = -1;
     /** The line index of the top-level text, when it was scanned as is (not normalised). */
     private LineIndex topLines;
     /** Bytes already classified as plain by the caller (not classified again). */
     private byte[] knownPlain;
 
     LayeredScan(RuleMatcher matcher, boolean[] disabled, int inputLength) {
+        this(matcher, disabled, inputLength, ScanBudget.forInput(inputLength));
+    }
+
+    /** {@code work}: the matching budget, shared with other scans (a stream's windows). */
+    LayeredScan(RuleMatcher matcher, boolean[] disabled, int inputLength, ScanBudget work) {
         this.matcher = matcher;
         this.disabled = disabled;
         this.budget = Math.max(1 << 20, 4L * inputLength);
+        this.work = work;
+    }
+
+    /**
+     * Where in the top-level text the scan ran out of work and stopped, or -1 when it completed.
+     * A stopped scan proves nothing about the rest of the input: callers must not call it clean.
+     */
+    int unscannableAt() {
+        return unscannableAt;
+    }
+
+    /** Matching work spent, in {@link ScanBudget} units. */
+    long workSpent() {
+        return work.spent();
     }
 
     Collection<Hit> run(String text) {
@@ -132,9 +155,13 @@ final class LayeredScan {
         }
         LineIndex lines = LineIndex.of(t.text());
         if (depth == 0 && norm == null) topLines = lines;
-        for (RuleMatcher.RawMatch m : matcher.find(t.text(), ascii, disabled, lines)) {
+        for (RuleMatcher.RawMatch m : matcher.find(t.text(), ascii, disabled, lines, work)) {
             String hidden = norm != null && !sameAsOriginal(layer.text(), norm, m.start(), m.end()) ? "unicode" : "";
             record(m, t, join(via, hidden));
+        }
+        if (work.exhausted()) {
+            if (unscannableAt < 0) unscannableAt = t.topOf(Math.max(0, work.exhaustedAt()));
+            return;
         }
         if (depth >= MAX_DEPTH || budget <= 0) return;
         decodeRuns(t, ascii != null ? ascii : t.text().getBytes(StandardCharsets.ISO_8859_1), via, depth);
@@ -263,16 +290,21 @@ final class LayeredScan {
         StringBuilder out = new StringBuilder();
         int[] top = new int[64];
         int n = 0;
-        for (int line = lines.lineOf(first), last = lines.lineOf(s.length() - 1); line <= last; line++) {
+        // From each line holding an escape straight to the next one: lines without any are never
+        // read again (searching from every line start was quadratic on many lines and one escape).
+        for (int next = first; next >= 0; ) {
+            int line = lines.lineOf(next);
             int from = lines.lineStart(line);
             int to = lines.lineEnd(line);
-            if (firstPercentEscape(s, from) >= to || firstPercentEscape(s, from) < 0) continue;
+            next = to < s.length() ? firstPercentEscape(s, to + 1) : -1;
             for (int i = from; i < to; ) {
                 if (isPercentEscape(s, i)) {
                     int start = i;
-                    byte[] buf = new byte[(to - i) / 3 + 1];
+                    int runEnd = i;
+                    while (runEnd < to && isPercentEscape(s, runEnd)) runEnd += 3;
+                    byte[] buf = new byte[(runEnd - i) / 3]; // sized to the run: many short runs on a long line stay linear
                     int k = 0;
-                    while (i < to && isPercentEscape(s, i)) {
+                    while (i < runEnd) {
                         buf[k++] = (byte) Integer.parseInt(s, i + 1, i + 3, 16);
                         i += 3;
                     }

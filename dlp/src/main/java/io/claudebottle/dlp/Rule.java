@@ -23,6 +23,8 @@ public record Rule(String id, String description, String regex, List<String> key
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     /** Patterns are immutable: validating a rule and compiling it for matching share one compile. */
     private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Set while rebuilding rules that were validated when cached: their regexes are compiled on first use. */
+    private static final ThreadLocal<Boolean> TRUSTED = new ThreadLocal<>();
 
     public Rule {
         Objects.requireNonNull(id, "id");
@@ -40,6 +42,10 @@ public record Rule(String id, String description, String regex, List<String> key
         if (minEntropy < 0 || minEntropy > 8) {
             throw new IllegalArgumentException("rule " + id + ": min_entropy " + minEntropy + " must be between 0 and 8 bits/char");
         }
+        if (TRUSTED.get() == null) validateRegex(id, regex, secretGroup);
+    }
+
+    private static void validateRegex(String id, String regex, int secretGroup) {
         Pattern compiled;
         try {
             compiled = compile(regex);
@@ -49,6 +55,16 @@ public record Rule(String id, String description, String regex, List<String> key
         if (secretGroup < 0 || secretGroup > compiled.groupCount()) {
             throw new IllegalArgumentException("rule " + id + ": secret_group " + secretGroup + " but the regex has "
                     + compiled.groupCount() + " group(s)");
+        }
+    }
+
+    /** Rules built by {@code factory} skip the regex compile: only for rules validated before (the rule cache). */
+    static Rule trusted(java.util.function.Supplier<Rule> factory) {
+        TRUSTED.set(Boolean.TRUE);
+        try {
+            return factory.get();
+        } finally {
+            TRUSTED.remove();
         }
     }
 

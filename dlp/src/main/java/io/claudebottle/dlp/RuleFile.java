@@ -30,7 +30,14 @@ public final class RuleFile {
         if (rules == null) {
             try (InputStream in = RuleFile.class.getResourceAsStream(BUILT_IN)) {
                 if (in == null) throw new IllegalStateException("built-in DLP rules resource " + BUILT_IN + " is missing from the classpath");
-                rules = parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in " + BUILT_IN);
+                byte[] bytes = in.readAllBytes();
+                RuleCache cache = RuleCache.configured();
+                String key = cache == null ? null : RuleCache.key(bytes);
+                rules = cache == null ? null : cache.load(key);
+                if (rules == null) {
+                    rules = parse(new String(bytes, StandardCharsets.UTF_8), "built-in " + BUILT_IN);
+                    if (cache != null) cache.store(key, rules);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

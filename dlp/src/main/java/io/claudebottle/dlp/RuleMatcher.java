@@ -13,20 +13,22 @@ import java.util.List;
  * belongs to the chunk holding its last character; its region reaches {@link #MAX_MATCH} back and
  * {@link #TAIL} forward, so any match up to {@code MAX_MATCH} long is seen whole. Both prefilters
  * only choose which (rule, chunk) pairs to confirm, and each pair's result depends on the chunk
- * alone — so the Hyperscan and pure-Java paths report exactly the same matches. Work is linear:
- * every chunk is confirmed at most once per rule, on a region of bounded size.
+ * alone — so the Hyperscan and pure-Java paths report exactly the same matches.
  *
  * <p>Rules whose matches provably start at a keyword ({@link KeywordLead}) are confirmed per line
- * instead: RE2J is tried anchored just before each keyword occurrence, on a window of at most
- * {@link #WINDOW} characters, so its cost follows the keywords rather than the text. A match that
- * reaches the end of its window inside the line is too long: it is not reported, and the run of
- * characters it was consuming is skipped, so a line of a repeated keyword costs one window, not
- * one RE2J pass per chunk. (The run is made of the characters seen in the match's last
- * {@value #RUN_SAMPLE}; a secret glued to such a run without any other character in between goes
- * unreported with it, as a match longer than the region did before.) The result depends on the
- * line alone, so both paths still agree. If
- * anchored attempts on a line read more than {@link #LINE_BUDGET_FACTOR} times its length (many
- * keywords whose attempts fail late), the line falls back to the region search: still linear.
+ * instead: the line's keyword occurrences are found once for all rules, and RE2J is tried anchored
+ * just before each occurrence of the rule's keywords, on a window of at most {@link #WINDOW}
+ * characters, so its cost follows the keywords rather than the text. A match that reaches the end
+ * of its window inside the line is too long: it is not reported, and the run of characters it was
+ * consuming is skipped; an attempt that fails only at the window's end is treated the same way.
+ * So a line of a repeated keyword costs one window, not one RE2J pass per occurrence. (The run is
+ * made of the characters seen in the attempt's last {@value #RUN_SAMPLE}; a secret glued to such a
+ * run without any other character in between goes unreported with it, as a match longer than the
+ * region is.) The result depends on the line alone, so both paths still agree.
+ *
+ * <p>All of it is paid from one {@link ScanBudget} per scan, charged by what RE2J actually read.
+ * When it runs out, matching stops and the budget records where: the caller reports the input as
+ * unscannable rather than clean. Work is therefore linear in the input whatever it holds.
  */
 final class RuleMatcher {
     static final int CHUNK = 8192;
@@ -34,7 +36,6 @@ final class RuleMatcher {
     static final int TAIL = 256;
     /** Longest match a keyword-led rule reports (a long JWT fits; a 1 MB token does not). */
     static final int WINDOW = 8192;
-    static final int LINE_BUDGET_FACTOR = 1;
     /** Characters at the end of a too-long match that tell which run it was consuming. */
     private static final int RUN_SAMPLE = 32;
 
@@ -43,6 +44,8 @@ final class RuleMatcher {
 
     private final List<CompiledRule> rules;
     private final Prefilter prefilter;
+    /** Finds every rule's keyword occurrences in a line, in one pass for all rules. */
+    private final KeywordPrefilter keywords;
 
     /** Per rule: confirmed per line, anchored at keywords. */
     private final boolean[] lineRules;
@@ -50,8 +53,10 @@ final class RuleMatcher {
     RuleMatcher(List<CompiledRule> rules, Prefilter prefilter) {
         this.rules = rules;
         this.prefilter = prefilter;
+        this.keywords = prefilter instanceof KeywordPrefilter k ? k
+                : prefilter instanceof HyperscanPrefilter h ? h.allKeywords() : new KeywordPrefilter(rules);
         this.lineRules = new boolean[rules.size()];
-        for (CompiledRule r : rules) lineRules[r.index()] = r.lead() != null;
+        for (CompiledRule r : rules) lineRules[r.index()] = r.lead() != null && KeywordPrefilter.findsAllKeywordsOf(r.rule());
     }
 
     Prefilter prefilter() {
@@ -68,63 +73,168 @@ final class RuleMatcher {
 
     /** {@code ascii}: the text's bytes if it is pure ASCII, else null (saves the prefilter a copy). */
     List<RawMatch> find(String text, byte[] ascii, boolean[] disabled) {
-        return text.isEmpty() ? List.of() : find(text, ascii, disabled, LineIndex.of(text));
+        return text.isEmpty() ? List.of() : find(text, ascii, disabled, LineIndex.of(text), ScanBudget.forInput(text.length()));
     }
 
-    /** {@code lines}: the text's line index, when the caller has it already. */
-    List<RawMatch> find(String text, byte[] ascii, boolean[] disabled, LineIndex lines) {
-        if (text.isEmpty()) return List.of();
+    /**
+     * {@code lines}: the text's line index, when the caller has it already. Stops early when
+     * {@code budget} runs out (then {@link ScanBudget#exhaustedAt()} says where); the matches found
+     * until then are returned.
+     */
+    List<RawMatch> find(String text, byte[] ascii, boolean[] disabled, LineIndex lines, ScanBudget budget) {
+        if (text.isEmpty() || budget.exhausted()) return List.of();
         Candidates candidates = new Candidates(lines, disabled, lineRules);
         prefilter.scan(text, ascii, candidates);
         long[] keys = candidates.sorted();
         List<RawMatch> out = new ArrayList<>();
+        Work work = new Work(budget);
+        // Keyword-led rules first: cheap per candidate, so when the budget runs out on a hostile
+        // line, the secrets it holds have mostly been found already. By line, then rule.
+        long[] leadKeys = new long[keys.length];
+        int leads = 0;
         for (long key : keys) {
             int rule = (int) (key >>> 32);
-            if (lineRules[rule]) confirmLine(rule, lines.lineOf((int) key), text, lines, out);
-            else confirm(rule, (int) key, text, lines, out);
+            if (lineRules[rule]) leadKeys[leads++] = ((long) (int) key << 32) | rule;
+        }
+        Arrays.sort(leadKeys, 0, leads);
+        for (int i = 0; i < leads; ) {
+            int ls = (int) (leadKeys[i] >>> 32);
+            int j = i;
+            while (j < leads && (int) (leadKeys[j] >>> 32) == ls) j++;
+            if (!confirmLeadRules(leadKeys, i, j, text, lines, out, work)) return out;
+            i = j;
+        }
+        for (long key : keys) {
+            int rule = (int) (key >>> 32);
+            if (!lineRules[rule] && !confirm(rule, (int) key, text, lines, out, work)) return out;
         }
         return out;
     }
 
-    /** Keyword-anchored confirmation of one rule on one whole line (see the class comment). */
-    private void confirmLine(int ruleIndex, int line, String text, LineIndex lines, List<RawMatch> out) {
+    /** The scan's budget and a reusable window for RE2J. */
+    private static final class Work {
+        final ScanBudget budget;
+        final CountingWindow window = new CountingWindow();
+
+        Work(ScanBudget budget) {
+            this.budget = budget;
+        }
+
+        /** Charges what RE2J read in the window; false (and marks where) once the budget is gone. */
+        boolean charge(CompiledRule rule, int at) {
+            return spend((long) ScanBudget.PER_CALL + window.reads() * ScanBudget.weight(rule.pattern().programSize()), at);
+        }
+
+        boolean spend(long units, int at) {
+            if (budget.spend(units)) return true;
+            budget.exhaustedAt(at);
+            return false;
+        }
+    }
+
+    /**
+     * The lead rules {@code keys[from, to)} (all on one line): one keyword pass over the line, then
+     * each rule's anchored attempts at its own keyword occurrences.
+     */
+    private boolean confirmLeadRules(long[] keys, int from, int to, String text, LineIndex lines, List<RawMatch> out, Work work) {
+        int ls = (int) (keys[from] >>> 32);
+        int le = lines.lineEnd(lines.lineOf(ls));
+        boolean[] wanted = new boolean[rules.size()];
+        for (int i = from; i < to; i++) wanted[(int) keys[i]] = true;
+        if (!work.spend((le - ls) / 8 + 1, ls)) return false;
+        Occurrences occurrences = new Occurrences(wanted, work);
+        keywords.scanKeywords(text, ls, le, occurrences);
+        if (occurrences.overspent) return false;
+        long[] at = occurrences.sorted(); // by rule, then position
+        for (int i = 0; i < at.length; ) {
+            int rule = (int) (at[i] >>> 32);
+            int j = i;
+            while (j < at.length && (int) (at[j] >>> 32) == rule) j++;
+            if (!confirmLine(rule, ls, le, at, i, j, text, out, work)) return false;
+            i = j;
+        }
+        return true;
+    }
+
+    /** Keyword occurrences of the wanted rules, as (rule, position) keys, each paid for. */
+    private static final class Occurrences implements Prefilter.Sink {
+        private final boolean[] wanted;
+        private final Work work;
+        private long[] keys = new long[64];
+        private int size;
+        boolean overspent;
+
+        Occurrences(boolean[] wanted, Work work) {
+            this.wanted = wanted;
+            this.work = work;
+        }
+
+        @Override
+        public void hit(int rule, int from, int to) {
+            if (!wanted[rule] || overspent) return;
+            if (!work.spend(ScanBudget.PER_KEYWORD, from)) {
+                overspent = true;
+                return;
+            }
+            if (size == keys.length) keys = Arrays.copyOf(keys, size * 2);
+            keys[size++] = ((long) rule << 32) | from;
+        }
+
+        long[] sorted() {
+            long[] a = Arrays.copyOf(keys, size);
+            Arrays.sort(a);
+            return a;
+        }
+    }
+
+    /**
+     * Keyword-anchored confirmation of one rule on one whole line (see the class comment);
+     * {@code at[from, to)}: the rule's keyword occurrences in the line, ascending.
+     */
+    private boolean confirmLine(int ruleIndex, int ls, int le, long[] at, int from, int to, String text, List<RawMatch> out, Work work) {
         CompiledRule rule = rules.get(ruleIndex);
         KeywordLead lead = rule.lead();
-        int ls = lines.lineStart(line);
-        int le = lines.lineEnd(line);
         int lineLimit = le < text.length() ? le + 1 : le; // the newline is visible as a delimiter
-        long budget = (long) LINE_BUDGET_FACTOR * (lineLimit - ls) + 4L * WINDOW;
         // A match starting at p holds a required char at or after p: none after the last one.
         int lastStart = rule.required() == null ? lineLimit : lastOf(rule.required(), text, ls, lineLimit);
-        int first = out.size();
+        if (!work.spend((lineLimit - Math.max(ls, lastStart)) / 8 + 1, ls)) return false;
         int covered = ls;
-        for (int k = lead.nextKeyword(text, ls, le); k >= 0; k = lead.nextKeyword(text, Math.max(k + 1, covered), le)) {
+        int previous = -1;
+        Matcher m = null;
+        CountingWindow window = work.window;
+        for (int i = from; i < to; i++) {
+            int k = (int) at[i];
+            if (k < covered || k == previous) continue;
+            previous = k;
             if (k - lead.lead() > lastStart) break;
-            for (int p = Math.max(Math.max(ls, covered), k - lead.lead()); p <= k && p <= lastStart; p++) {
+            int earliest = lead.earliestStart(text, k, Math.max(ls, covered));
+            if (!work.spend((k - earliest) / 8 + 1, k)) return false;
+            for (int p = earliest; p <= k && p <= lastStart; p++) {
                 if (lead.wordBoundary() && p > 0 && KeywordLead.isWordChar(text.charAt(p - 1))) continue;
                 if (!lead.mayStartAt(text, p)) continue;
                 // One window: a failure inside a shorter one would not prove the match absent.
                 int we = Math.min(p + WINDOW, lineLimit);
-                if (budget - (we - p) < 0) {
-                    out.subList(first, out.size()).clear();
-                    confirmWholeLine(ruleIndex, line, text, lines, out);
-                    return;
-                }
-                Matcher m = rule.pattern().matcher(text.substring(p, we));
+                window.set(text, p, we);
+                m = m == null ? rule.anchored().matcher(window) : m.reset(window);
                 boolean matched = m.lookingAt();
-                // RE2J reads a failed attempt's whole window, but stops soon after a match ends.
-                budget -= matched ? m.end() + 1 : we - p;
-                if (!matched || m.end() == 0) continue;
-                int e = p + m.end();
-                if (e == we && we < lineLimit) { // too long: skip the run it was consuming
-                    covered = skipRun(text, Math.max(p, e - RUN_SAMPLE), e, lineLimit);
+                if (!work.charge(rule, p)) return false;
+                if (matched && m.end() > 0) {
+                    int e = p + m.end();
+                    if (e == we && we < lineLimit) { // too long: skip the run it was consuming
+                        covered = skipRun(text, Math.max(p, e - RUN_SAMPLE), e, lineLimit);
+                        break;
+                    }
+                    covered = e;
+                    add(rule, m, p, text, out);
                     break;
                 }
-                covered = e;
-                add(rule, m, p, text, out);
-                break;
+                if (!matched && window.furthest() >= we - p - 1 && we < lineLimit) { // undecided at the window's end: the same
+                    covered = skipRun(text, Math.max(p, we - RUN_SAMPLE), we, lineLimit);
+                    break;
+                }
             }
         }
+        return true;
     }
 
     /** The last offset in {@code [from, to)} holding one of {@code chars} (ASCII), or -1. */
@@ -167,14 +277,8 @@ final class RuleMatcher {
         out.add(new RawMatch(rule.index(), s, e, ss, se));
     }
 
-    /** The region search over every chunk of the line (a keyword-led rule's fallback). */
-    private void confirmWholeLine(int ruleIndex, int line, String text, LineIndex lines, List<RawMatch> out) {
-        int ls = lines.lineStart(line);
-        int le = lines.lineEnd(line);
-        for (int c = ls; c == ls || c < le; c += CHUNK) confirm(ruleIndex, c, text, lines, out);
-    }
-
-    private void confirm(int ruleIndex, int chunkStart, String text, LineIndex lines, List<RawMatch> out) {
+    /** The region search of one chunk; false when the budget ran out. */
+    private boolean confirm(int ruleIndex, int chunkStart, String text, LineIndex lines, List<RawMatch> out, Work work) {
         CompiledRule rule = rules.get(ruleIndex);
         int line = lines.lineOf(chunkStart);
         int ls = lines.lineStart(line);
@@ -185,8 +289,9 @@ final class RuleMatcher {
         int re = Math.min(ce + TAIL, lineLimit);
         int acceptEnd = ce == le ? re : ce;
         int rs = Math.max(ls, chunkStart - MAX_MATCH);
-        if (re <= rs) return;
-        Matcher m = rule.pattern().matcher(text.substring(rs, re));
+        if (re <= rs) return true;
+        CountingWindow window = work.window.set(text, rs, re);
+        Matcher m = rule.pattern().matcher(window);
         int group = rule.rule().secretGroup();
         while (m.find()) {
             int s = rs + m.start();
@@ -203,6 +308,7 @@ final class RuleMatcher {
             if (rule.rule().minEntropy() > 0 && Entropy.shannon(text, ss, se) < rule.rule().minEntropy()) continue;
             out.add(new RawMatch(ruleIndex, s, e, ss, se));
         }
+        return work.charge(rule, chunkStart);
     }
 
     /** (rule, chunk) pairs to confirm, deduplicated (a primitive list, sorted once: no boxing per hit). */

@@ -22,6 +22,12 @@ final class StreamScanner implements StreamScan {
     private int carryLine;     // 0-based line number at carry[0]
     private final Set<Long> reported = new HashSet<>();
     private final List<long[]> reportedOrder = new ArrayList<>();
+    /**
+     * One matching budget for the whole stream, growing with each window: per-call budgets would
+     * give every small chunk the fixed allowance again, and a hostile stream in 8 KiB chunks many
+     * times the work of the same bytes scanned at once.
+     */
+    private final ScanBudget budget = ScanBudget.forInput(0);
 
     StreamScanner(DlpEngine engine) {
         this.engine = engine;
@@ -29,11 +35,12 @@ final class StreamScanner implements StreamScan {
 
     @Override
     public List<Finding> update(byte[] chunk, int offset, int length) {
-        if (length <= 0) return List.of();
+        if (length <= 0 || budget.exhausted()) return List.of(); // an exhausted stream was reported unscannable already
         byte[] window = Arrays.copyOf(carry, carry.length + length);
         System.arraycopy(chunk, offset, window, carry.length, length);
         String text = new String(window, StandardCharsets.UTF_8);
-        List<Finding> found = engine.findings(text);
+        budget.grant(text.length());
+        List<Finding> found = engine.findings(text, budget);
         List<Finding> out = new ArrayList<>();
         if (!found.isEmpty()) {
             List<Finding> bytes = text.length() == window.length ? found : DlpEngine.toByteOffsets(text, found, 0);

@@ -44,7 +44,17 @@ class KeywordLeadTest {
         assertThat(KeywordLead.analyse(generic).lead()).as("client_secret starts 7 chars before 'secret'").isEqualTo(7);
         assertThat(KeywordLead.analyse(Rule.of("b", "\\bghp_[A-Za-z0-9]{36}", "ghp_")).wordBoundary()).isTrue();
         // Shapes whose matches need not start at a keyword keep the region search.
-        assertThat(KeywordLead.analyse(Rule.of("c", "[A-Z]{4}token[0-9]+", "token"))).isNull();
+        // Bounded classes before the keyword: a lead, and the chars a start may have before it.
+        KeywordLead classLed = KeywordLead.analyse(Rule.of("c", "[A-Z]{4}token[0-9]+", "token"));
+        assertThat(classLed.lead()).isEqualTo(4);
+        assertThat(classLed.prefixes()).isNull();
+        assertThat(classLed.before()['Q']).isTrue();
+        assertThat(classLed.before()[' ']).isFalse();
+        Rule url = RuleFile.builtIn().stream().filter(r -> r.id().equals("url-credentials")).findFirst().orElseThrow();
+        assertThat(KeywordLead.analyse(url).lead()).as("a scheme of up to 21 chars before ://").isEqualTo(21);
+        assertThat(KeywordLead.analyse(Rule.of("c2", "[A-Z]+token[0-9]+", "token"))).as("unbounded").isNull();
+        assertThat(KeywordLead.analyse(Rule.of("c3", "[A-Z]{4,300}token[0-9]+", "token"))).as("too wide").isNull();
+        assertThat(KeywordLead.analyse(Rule.of("c4", "\\b[-A-Z]{4}token[0-9]+", "token"))).as("\\b before a non-word char").isNull();
         assertThat(KeywordLead.analyse(Rule.of("d", "(?:abc|token)=[0-9]+", "token"))).isNull();
         assertThat(KeywordLead.analyse(Rule.of("e", "(?:tok|token)?=[0-9]+", "token"))).isNull();
         assertThat(KeywordLead.analyse(Rule.of("f", "(?m)^token=[0-9]+", "token"))).isNull();
@@ -96,7 +106,8 @@ class KeywordLeadTest {
         }
         String corpus = text.toString();
         List<RuleMatcher.RawMatch> expected = reference(rules, corpus);
-        List<RuleMatcher.RawMatch> actual = matcher.find(corpus, null);
+        // Every line here holds a secret: far denser than any real file, so the scan budget is lifted.
+        List<RuleMatcher.RawMatch> actual = matcher.find(corpus, null, null, LineIndex.of(corpus), ScanBudget.forInput(1L << 40));
         assertThat(expected.size()).isGreaterThan(400);
         assertThat(new java.util.HashSet<>(actual)).isEqualTo(new java.util.HashSet<>(expected));
     }
@@ -110,7 +121,7 @@ class KeywordLeadTest {
         String key = "sk-ant-api03-" + "Xk9_Lm2Qp7Rt".repeat(8);
         assertThat(ids(s, "sk-ant-api03-".repeat(20_000) + " " + key)).contains("anthropic-api-key");
         assertThat(ids(s, "sk-ant-api03-".repeat(20_000) + "," + key)).contains("anthropic-api-key");
-        // Attempts that run long and fail (no '.') on every keyword: the line falls back to the region search.
+        // Attempts that run to the window's end and fail (no '.'): the run they consumed is skipped.
         assertThat(ids(s, "-eyJ".repeat(10_000) + " " + jwt(200))).contains("jwt");
         assertThat(ids(s, "eyJ".repeat(10_000) + " " + jwt(200) + " " + "eyJ".repeat(1000))).contains("jwt");
     }
