@@ -4,14 +4,21 @@
 # allowlist, ssl_bump) to the same loopback HTTPS origin, it prints:
 #   - requests/s for small GETs over keep-alive (RPS_CONNS connections, default 64);
 #   - p50/p99 latency added to a small keep-alive GET (one connection, vs. direct to the origin);
-#   - MB/s of a 100 MB upload (DLP on for ours), after an unmeasured UPLOAD_WARM_MB (30) one;
+#   - MB/s of a 100 MB upload (DLP on for ours), after an unmeasured UPLOAD_WARM_MB (100) one by
+#     the same client JVM (a cold client measures its own JIT: 17 MB/s straight to the origin),
+#     also straight to the origin: the client's and origin's own ceiling on this machine;
 #   - the proxy's peak RSS while RSS_CONNS (default 200) connections are busy;
 #   - the CPU time each proxy process spent on the requests/s and upload runs (from /proc), as
 #     requests and MB per CPU-second: on a shared machine wall-clock figures swing with other
 #     load, CPU per unit of work much less;
-#   - the DLP engine alone on the upload payload, in the batches the proxy feeds it, and the share
-#     of our upload CPU that is DLP.
+#   - the DLP engine alone on the upload payload, in the windows the proxy feeds it, in MB per CPU
+#     second of its thread, and the share of our upload CPU that is DLP.
 # Targets: >= 2x Squid's requests/s, p50 added <= 1 ms, >= 200 MB/s upload, RSS <= 128 MB.
+# Figures are for a warm proxy: before measuring, each proxy gets warm-up rounds (8 connections for
+# SECONDS_PER_RUN, then an upload) until its C2 compiler threads used under 10 % of its CPU in a
+# round, at most WARM_ROUNDS (6). A fresh sidecar JVM spends 30-60 % of its CPU in C2 for its first
+# minute of traffic; that is start-up, not the proxy's cost. The C2 share left in each measured run
+# is printed too.
 # Installs squid-openssl when missing (needs root). All traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -23,15 +30,16 @@ secs="${SECONDS_PER_RUN:-10}"
 rps_conns="${RPS_CONNS:-64}"
 rss_conns="${RSS_CONNS:-200}"
 upload_mb="${UPLOAD_MB:-100}"
-upload_warm_mb="${UPLOAD_WARM_MB:-30}"
+upload_warm_mb="${UPLOAD_WARM_MB:-100}"
+warm_rounds="${WARM_ROUNDS:-6}"
 # The sidecar's JVM exactly as images/sidecar/entrypoint.sh starts it: its -X/-D options are read
 # from that file, so the RSS target is measured the way a bottle runs. The image's DLP database cache
 # is replaced by the user's (filled by the DLP-alone run below, as the image build fills its own).
-# SIDECAR_JVM_OPTS replaces the options.
+# SIDECAR_JVM_OPTS replaces the options; SIDECAR_EXTRA_OPTS adds some (e.g. -XX:TieredStopAtLevel=1).
 entry_flags="$(sed -n '/^opts=(/,/)$/p' images/sidecar/entrypoint.sh | sed 's/#.*//' | grep -o -- '-[XD][^ )"]*' \
   | grep -v -e '^-Dbottle.dlp.cacheDir=' -e '^-XX:AOTCache' | tr '\n' ' ')"
 [ -n "$entry_flags" ] || entry_flags="-XX:+UseSerialGC -Xmx96m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
-sidecar_jvm="${SIDECAR_JVM_OPTS:-$entry_flags}"
+sidecar_jvm="${SIDECAR_JVM_OPTS:-$entry_flags} ${SIDECAR_EXTRA_OPTS:-}"
 # ...and with the glibc settings it exports (MALLOC_ARENA_MAX: native memory, so RSS).
 sidecar_env="$(sed -n 's/^export \(MALLOC_[A-Z_]*=[0-9]*\).*/\1/p' images/sidecar/entrypoint.sh | tr '\n' ' ')"
 
@@ -64,7 +72,8 @@ say "making the origin's and Squid's certificates"
    -keyout squid-ca.key -out squid-ca.pem 2>/dev/null)
 
 bench_cp() { ls cli/"$BOTTLE_TARGET"/lib/*.jar | tr '\n' ':'; }
-bench() { "$JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$(bench_cp)" bench/egress/EgressBench.java "$@"; }
+# Compiled once: the source launcher would compile it again, on the CPUs being measured, every run.
+bench() { "$JAVA" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$work/bench-classes:$(bench_cp)" EgressBench "$@"; }
 val() { sed -n "s/^$1=//p"; }
 
 origin_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -74,6 +83,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
 fi
 [ -f "cli/$BOTTLE_TARGET/bottle.jar" ] || { say "cli/$BOTTLE_TARGET/bottle.jar is missing; run without SKIP_BUILD"; exit 2; }
 openssl pkcs8 -topk8 -nocrypt -in "$work/origin.key" -out "$work/origin.pk8"
+"$JAVA_HOME/bin/javac" -nowarn -d "$work/bench-classes" -cp "$(bench_cp)" bench/egress/EgressBench.java
 cat "$work/origin.pem" "$work/origin-ca.pem" > "$work/origin-chain.pem"
 "$JAVA" -cp "$(bench_cp)" bench/egress/EgressBench.java origin "$origin_port" "$work/origin-chain.pem" "$work/origin.pk8" \
   > "$work/origin.out" 2>&1 & pids+=($!)
@@ -82,7 +92,7 @@ for _ in $(seq 300); do grep -q 'origin=ready' "$work/origin.out" 2>/dev/null &&
 grep -q 'origin=ready' "$work/origin.out" || { cat "$work/origin.out" >&2; say "origin did not start"; exit 1; }
 
 # First, so that its compiled DLP database is cached (as in the image) before the sidecar starts.
-say "DLP alone: ${upload_mb} MB of the upload payload in 256 KiB batches"
+say "DLP alone: ${upload_mb} MB of the upload payload in 256 KiB windows"
 bench dlp "$upload_mb" 262144 > "$work/dlp.out"
 
 say "starting our sidecar (bottle sidecar)"
@@ -138,27 +148,49 @@ cpu_ticks() { # utime + stime of process $1 (0 when none)
   if [ -n "$1" ] && [ -r "/proc/$1/stat" ]; then awk '{print $14 + $15}' "/proc/$1/stat"; else echo 0; fi
 }
 
+jit_ticks() { # CPU ticks of process $1's C2 compiler threads (0 for a process without any)
+  local t sum=0
+  [ -n "$1" ] || { echo 0; return; }
+  for t in /proc/"$1"/task/*; do
+    if grep -q '^C2 Compiler' "$t/comm" 2>/dev/null; then sum=$((sum + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0))); fi
+  done
+  echo "$sum"
+}
+
+measured() { # measured NAME_PREFIX PID CMD... -> CMD's output prefixed, then its CPU and C2 ticks
+  local prefix=$1 pid=$2 c0 j0; shift 2
+  c0=$(cpu_ticks "$pid"); j0=$(jit_ticks "$pid")
+  "$@" | sed "s/^/${prefix}_/"
+  echo "${prefix}_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
+  echo "${prefix}_jit_ticks=$(( $(jit_ticks "$pid") - j0 ))"
+}
+
+warm_up() { # warm_up NAME PROXY CA PID UPLOAD -> prints NAME_warm_rounds and the last round's C2 share
+  local name=$1 proxy=$2 ca=$3 pid=$4 upload=$5 round c0 j0 c j share=0
+  for round in $(seq "$warm_rounds"); do
+    c0=$(cpu_ticks "$pid"); j0=$(jit_ticks "$pid")
+    bench rps "$proxy" "$target" "$ca" 8 "$secs" > /dev/null
+    [ "$upload" = upload ] && bench upload "$proxy" "$target" "$ca" 30 > /dev/null
+    c=$(( $(cpu_ticks "$pid") - c0 )); j=$(( $(jit_ticks "$pid") - j0 ))
+    share=$(( c > 0 ? 100 * j / c : 0 ))
+    say "$name: warm-up round $round: C2 used ${share} % of the proxy's CPU"
+    [ "$share" -lt 10 ] && break
+  done
+  echo "${name}_warm_rounds=$round"
+  echo "${name}_warm_jit_pct=$share"
+}
+
 run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME_
-  local name=$1 proxy=$2 ca=$3 pid=$4 upload=${5:-upload} c0
-  say "$name: warm-up (8 connections, ${secs} s, not measured)"
-  bench rps "$proxy" "$target" "$ca" 8 "$secs" > /dev/null
+  local name=$1 proxy=$2 ca=$3 pid=$4 upload=${5:-upload}
+  say "$name: warm-up rounds (8 connections, ${secs} s$([ "$upload" = upload ] && echo ", a 30 MB upload"); not measured)"
+  warm_up "$name" "$proxy" "$ca" "$pid" "$upload"
   say "$name: latency (1 connection)"
-  c0=$(cpu_ticks "$pid")
-  bench rps "$proxy" "$target" "$ca" 1 "$secs" | sed "s/^/${name}_lat_/"
-  echo "${name}_lat_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
+  measured "${name}_lat" "$pid" bench rps "$proxy" "$target" "$ca" 1 "$secs"
   say "$name: requests/s ($rps_conns connections)"
-  c0=$(cpu_ticks "$pid")
-  bench rps "$proxy" "$target" "$ca" "$rps_conns" "$secs" | sed "s/^/${name}_/"
-  echo "${name}_rps_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
+  measured "${name}_rps" "$pid" bench rps "$proxy" "$target" "$ca" "$rps_conns" "$secs"
   if [ "$upload" = upload ]; then
-    # The first upload through a JVM proxy is mostly C2 compiling its body path (measured: 60 % of
-    # our CPU during a cold 100 MB upload); warm it as the requests/s run is warmed, for both.
-    say "$name: ${upload_warm_mb} MB upload warm-up (not measured)"
-    bench upload "$proxy" "$target" "$ca" "$upload_warm_mb" > /dev/null
-    say "$name: ${upload_mb} MB upload"
-    c0=$(cpu_ticks "$pid")
-    bench upload "$proxy" "$target" "$ca" "$upload_mb" | sed "s/^/${name}_/"
-    echo "${name}_upload_cpu_ticks=$(( $(cpu_ticks "$pid") - c0 ))"
+    say "$name: ${upload_mb} MB upload, after ${upload_warm_mb} MB unmeasured by the same client"
+    measured "${name}_up" "$pid" bench upload "$proxy" "$target" "$ca" "$upload_mb" "$upload_warm_mb"
   fi
 }
 
@@ -174,7 +206,7 @@ peak_rss_mb() { # peak_rss_mb PID PROXY CA NAME (the load's output goes to $work
 }
 
 results="$work/results"
-run direct direct "$work/origin-ca.pem" "" no-upload > "$results"
+run direct direct "$work/origin-ca.pem" "" > "$results"
 run ours "$ours" "$work/bottle-ca.pem" "$ours_pid" >> "$results"
 run squid "127.0.0.1:$squid_port" "$work/squid-ca.pem" "$squid_pid" >> "$results"
 cat "$work/dlp.out" >> "$results"
@@ -195,30 +227,35 @@ hz="$(getconf CLK_TCK)"
 per_cpu_s() { awk -v n="$1" -v t="$2" -v hz="$hz" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }'; }
 ours_lat_cpu="$(per_cpu_s "$(get ours_lat_requests)" "$(get ours_lat_cpu_ticks)")"
 squid_lat_cpu="$(per_cpu_s "$(get squid_lat_requests)" "$(get squid_lat_cpu_ticks)")"
-ours_rps_cpu="$(per_cpu_s "$(get ours_requests)" "$(get ours_rps_cpu_ticks)")"
-squid_rps_cpu="$(per_cpu_s "$(get squid_requests)" "$(get squid_rps_cpu_ticks)")"
-ours_up_cpu="$(per_cpu_s "$upload_mb" "$(get ours_upload_cpu_ticks)")"
-squid_up_cpu="$(per_cpu_s "$upload_mb" "$(get squid_upload_cpu_ticks)")"
+ours_rps_cpu="$(per_cpu_s "$(get ours_rps_requests)" "$(get ours_rps_cpu_ticks)")"
+squid_rps_cpu="$(per_cpu_s "$(get squid_rps_requests)" "$(get squid_rps_cpu_ticks)")"
+# The upload run's CPU covers the client's unmeasured upload too: the proxy is warm for both.
+up_total_mb=$((upload_mb + upload_warm_mb))
+ours_up_cpu="$(per_cpu_s "$up_total_mb" "$(get ours_up_cpu_ticks)")"
+squid_up_cpu="$(per_cpu_s "$up_total_mb" "$(get squid_up_cpu_ticks)")"
 # The share of our upload's CPU time the scanner alone would need for the same bytes.
-dlp_share="$(awk -v mb="$upload_mb" -v d="$(get dlp_mbps)" -v t="$(get ours_upload_cpu_ticks)" -v hz="$hz" \
+dlp_share="$(awk -v mb="$up_total_mb" -v d="$(get dlp_mbps)" -v t="$(get ours_up_cpu_ticks)" -v hz="$hz" \
   'BEGIN { if (d > 0 && t > 0) printf "%.0f%%", 100 * (mb / d) / (t / hz); else print "n/a" }')"
+jit_pct() { awk -v j="$(get "${1}_jit_ticks")" -v c="$(get "${1}_cpu_ticks")" 'BEGIN { if (c > 0) printf "%.0f%%", 100 * j / c; else print "n/a" }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 
 echo
 printf '%-34s %12s %12s %12s %10s\n' "" direct bottle squid "bottle/squid"
-printf '%-34s %12s %12s %12s %10s\n' "requests/s ($rps_conns conns, keep-alive)" "$(get direct_rps)" "$(get ours_rps)" "$(get squid_rps)" "$(awk_ratio "$(get ours_rps)" "$(get squid_rps)")"
+printf '%-34s %12s %12s %12s %10s\n' "requests/s ($rps_conns conns, keep-alive)" "$(get direct_rps_rps)" "$(get ours_rps_rps)" "$(get squid_rps_rps)" "$(awk_ratio "$(get ours_rps_rps)" "$(get squid_rps_rps)")"
 printf '%-34s %12s %12s %12s %10s\n' "p50 latency ms (1 conn)" "$(get direct_lat_p50_ms)" "$(get ours_lat_p50_ms)" "$(get squid_lat_p50_ms)" ""
 printf '%-34s %12s %12s %12s %10s\n' "p99 latency ms (1 conn)" "$(get direct_lat_p99_ms)" "$(get ours_lat_p99_ms)" "$(get squid_lat_p99_ms)" ""
 printf '%-34s %12s %12s %12s %10s\n' "p50 added ms" "" "$(added "$(get ours_lat_p50_ms)" "$(get direct_lat_p50_ms)")" "$(added "$(get squid_lat_p50_ms)" "$(get direct_lat_p50_ms)")" ""
 printf '%-34s %12s %12s %12s %10s\n' "p99 added ms" "" "$(added "$(get ours_lat_p99_ms)" "$(get direct_lat_p99_ms)")" "$(added "$(get squid_lat_p99_ms)" "$(get direct_lat_p99_ms)")" ""
-printf '%-34s %12s %12s %12s %10s\n' "upload MB/s (${upload_mb} MB; DLP: ours)" "" "$(get ours_upload_mbps)" "$(get squid_upload_mbps)" "$(awk_ratio "$(get ours_upload_mbps)" "$(get squid_upload_mbps)")"
+printf '%-34s %12s %12s %12s %10s\n' "upload MB/s (${upload_mb} MB; DLP: ours)" "$(get direct_up_upload_mbps)" "$(get ours_up_upload_mbps)" "$(get squid_up_upload_mbps)" "$(awk_ratio "$(get ours_up_upload_mbps)" "$(get squid_up_upload_mbps)")"
 printf '%-34s %12s %12s %12s %10s\n' "peak RSS MB ($rss_conns busy conns)" "" "$(get ours_rss_mb)" "$(get squid_rss_mb)" ""
-printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_errors)" "$(get ours_errors)" "$(get squid_errors)"
+printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_rps_errors)" "$(get ours_rps_errors)" "$(get squid_rps_errors)"
 printf '%-34s %12s %12s %12s\n' "failed connections (RSS run)" "" "$(get ours_rss_errors)" "$(get squid_rss_errors)"
 printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s (1 conn)" "" "$ours_lat_cpu" "$squid_lat_cpu" "$(awk_ratio "$ours_lat_cpu" "$squid_lat_cpu")"
 printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s ($rps_conns conns)" "" "$ours_rps_cpu" "$squid_rps_cpu" "$(awk_ratio "$ours_rps_cpu" "$squid_rps_cpu")"
 printf '%-34s %12s %12s %12s %10s\n' "upload MB per proxy CPU-second" "" "$ours_up_cpu" "$squid_up_cpu" "$(awk_ratio "$ours_up_cpu" "$squid_up_cpu")"
-printf '%-34s %12s %12s\n' "DLP alone MB/s (256 KiB batches)" "" "$(get dlp_mbps)"
+printf '%-34s %12s %12s\n' "our C2 share: rps / upload runs" "" "$(jit_pct ours_rps) / $(jit_pct ours_up)"
+printf '%-34s %12s %12s\n' "our warm-up rounds (last C2 share)" "" "$(get ours_warm_rounds) ($(get ours_warm_jit_pct)%)"
+printf '%-34s %12s %12s\n' "DLP alone MB per CPU-s (windows)" "" "$(get dlp_mbps)"
 printf '%-34s %12s %12s\n' "DLP share of our upload CPU" "" "$dlp_share"
 echo
 echo "targets: requests/s >= 2x squid; p50 added <= 1 ms; upload >= 200 MB/s; RSS <= 128 MB"

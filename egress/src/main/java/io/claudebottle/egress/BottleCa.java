@@ -33,6 +33,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A bottle's own certificate authority (EC P-256), minted when the sidecar starts. The private
@@ -49,22 +52,37 @@ public final class BottleCa {
     /** A leaf certificate and the key it certifies. */
     record Leaf(PrivateKey key, X509Certificate certificate) {}
 
+    /** A CA key pair generated ahead of {@link #mint}, held only in this JVM's memory and used once. */
+    private static final AtomicReference<CompletableFuture<KeyPair>> PREPARED = new AtomicReference<>();
+
     private final KeyPair caKeys;
     private final X509Certificate caCert;
     // One key pair for all leaves: every leaf is only as trusted as this process anyway, and a
-    // fresh P-256 key per host would add latency to the first request to each host.
-    private final KeyPair leafKeys;
+    // fresh P-256 key per host would add latency to the first request to each host. Generated
+    // in the background: no leaf is needed before the first intercepted CONNECT.
+    private final CompletableFuture<KeyPair> leafKeys;
 
-    private BottleCa(KeyPair caKeys, X509Certificate caCert, KeyPair leafKeys) {
+    private BottleCa(KeyPair caKeys, X509Certificate caCert, CompletableFuture<KeyPair> leafKeys) {
         this.caKeys = caKeys;
         this.caCert = caCert;
         this.leafKeys = leafKeys;
     }
 
+    /**
+     * Starts generating the key pair of the next {@link #mint} in the background. On a cold JVM a
+     * P-256 key generation runs interpreted for a good part of a second; a launcher that knows it
+     * will mint a CA calls this first thing, so the key is ready by the time the bottle's name is.
+     * The key stays in this JVM's memory, like a key {@code mint} generates itself.
+     */
+    public static void prepareKeys() {
+        PREPARED.compareAndSet(null, generateInBackground("bottle-ca-keygen"));
+    }
+
     /** Mints a CA whose subject names the bottle, e.g. {@code CN=claude-bottle CA gitea-dev-3f9a}. */
     public static BottleCa mint(String bottleName) {
         try {
-            KeyPair keys = newKeyPair();
+            CompletableFuture<KeyPair> prepared = PREPARED.getAndSet(null);
+            KeyPair keys = prepared != null ? join(prepared) : newKeyPair();
             X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                     .addRDN(BCStyle.O, "claude-bottle")
                     .addRDN(BCStyle.CN, "claude-bottle CA " + bottleName)
@@ -77,7 +95,7 @@ public final class BottleCa {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(keys.getPrivate())));
-            return new BottleCa(keys, cert, newKeyPair());
+            return new BottleCa(keys, cert, generateInBackground("bottle-leaf-keygen"));
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot mint the bottle CA for " + bottleName + ": " + e.getMessage(), e);
         }
@@ -107,16 +125,42 @@ public final class BottleCa {
             Instant now = Instant.now();
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_LIFETIME)), subject, leafKeys.getPublic())
+                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_LIFETIME)), subject, leafKeys().getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
                     .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san))
                     .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(caKeys.getPrivate())));
-            return new Leaf(leafKeys.getPrivate(), cert);
+            return new Leaf(leafKeys().getPrivate(), cert);
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot issue a certificate for " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    private KeyPair leafKeys() throws GeneralSecurityException {
+        return join(leafKeys);
+    }
+
+    private static CompletableFuture<KeyPair> generateInBackground(String threadName) {
+        CompletableFuture<KeyPair> keys = new CompletableFuture<>();
+        Thread.ofPlatform().name(threadName).daemon().start(() -> {
+            try {
+                keys.complete(newKeyPair());
+            } catch (GeneralSecurityException | RuntimeException e) {
+                keys.completeExceptionally(e);
+            }
+        });
+        return keys;
+    }
+
+    private static KeyPair join(CompletableFuture<KeyPair> keys) throws GeneralSecurityException {
+        try {
+            return keys.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof GeneralSecurityException g) throw g;
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw e;
         }
     }
 

@@ -539,15 +539,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Limits l = px.limits;
-        StreamScan scan;
-        try {
-            scan = e.scanner.stream();
-        } catch (RuntimeException | Error failure) {
-            if (decoding != null) decoding.close();
-            scannerFailed(failure);
-            return;
-        }
-        e.streaming = new StreamingBody(scan, decoding, l.scanBatchBytes(), l.scanOverlapBytes(),
+        e.streaming = new StreamingBody(e.scanner, decoding, l.scanBatchBytes(), l.scanOverlapBytes(),
                 l.maxDecodedBodyBytes(), l.maxDecodeRatio());
         ByteBuf all = e.buffered;
         e.buffered = null;

@@ -97,6 +97,9 @@ final class TlsContexts {
                     for (var c : certs) extra.setCertificateEntry("extra-" + n++, c);
                 } catch (IOException e) {
                     throw new IllegalArgumentException("extraTrustedCaFiles: cannot read " + file + ": " + e.getMessage(), e);
+                } catch (java.security.cert.CertificateException e) {
+                    throw new IllegalArgumentException("extraTrustedCaFiles: " + file + " is not a PEM certificate ("
+                            + e.getMessage() + "); give the CA certificate that signs the upstream's", e);
                 }
             }
             TrustManagerFactory ex = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());

@@ -1,17 +1,13 @@
 package io.claudebottle.egress;
 
 import io.claudebottle.dlp.SecretScanner;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -21,29 +17,10 @@ import java.util.zip.GZIPOutputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** DLP before forwarding: URL, headers, bodies (whole, chunked, streamed, encoded), exemptions. */
-class EgressDlpTest {
+class EgressDlpTest extends ProxyTestBase {
     static final String SECRET = "AKIAQYLPMN5HHHFPZAM2";
 
-    @TempDir
-    Path tmp;
-    Fixture fx;
-    TestUpstream up;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new Fixture(tmp);
-        up = TestUpstream.http();
-    }
-
-    @AfterEach
-    void tearDown() {
-        up.close();
-        fx.close();
-    }
-
-    private String target() {
-        return "allowed.test:" + up.port();
-    }
 
     private HttpResponse<String> post(String path, byte[] body, String... headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + target() + path))

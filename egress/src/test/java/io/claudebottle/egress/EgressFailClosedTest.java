@@ -4,38 +4,19 @@ import io.claudebottle.dlp.BodyVerdict;
 import io.claudebottle.dlp.Finding;
 import io.claudebottle.dlp.SecretScanner;
 import io.claudebottle.dlp.StreamScan;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A scanner that throws must never let the request through: it is refused and audited. */
-class EgressFailClosedTest {
-    @TempDir
-    Path tmp;
-    Fixture fx;
-    TestUpstream up;
+class EgressFailClosedTest extends ProxyTestBase {
 
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new Fixture(tmp);
-        up = TestUpstream.http();
-    }
-
-    @AfterEach
-    void tearDown() {
-        up.close();
-        fx.close();
-    }
 
     enum Where { URL, BODY, STREAM }
 
@@ -49,8 +30,10 @@ class EgressFailClosedTest {
             return real.scan(text);
         }
 
+        /** A streamed body is scanned window by window through this entry point. */
         @Override
         public List<Finding> scan(byte[] bytes) {
+            if (where == Where.STREAM) throw new IndexOutOfBoundsException(MESSAGE);
             return real.scan(bytes);
         }
 

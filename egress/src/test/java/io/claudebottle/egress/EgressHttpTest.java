@@ -1,14 +1,10 @@
 package io.claudebottle.egress;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,27 +12,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Plain-HTTP forwarding, allowlist, address checks, request smuggling, limits and audit. */
-class EgressHttpTest {
-    @TempDir
-    Path tmp;
-    Fixture fx;
-    TestUpstream up;
+class EgressHttpTest extends ProxyTestBase {
 
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new Fixture(tmp);
-        up = TestUpstream.http();
-    }
-
-    @AfterEach
-    void tearDown() {
-        up.close();
-        fx.close();
-    }
-
-    private String target() {
-        return "allowed.test:" + up.port();
-    }
 
     @Test
     void forwardsAnAllowedRequestInOriginFormWithoutHopByHopHeaders() throws Exception {

@@ -1,9 +1,6 @@
 package io.claudebottle.egress;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -27,29 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Encoded bodies larger than the scan buffer: decoded while they stream, scanned, forwarded as
  * sent; decompression bombs, truncated data and codings that cannot be streamed are refused.
  */
-class EgressStreamingBodyTest {
+class EgressStreamingBodyTest extends ProxyTestBase {
     static final String SECRET = EgressDlpTest.SECRET;
 
-    @TempDir
-    Path tmp;
-    Fixture fx;
-    TestUpstream up;
 
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new Fixture(tmp);
-        up = TestUpstream.http();
-    }
-
-    @AfterEach
-    void tearDown() {
-        up.close();
-        fx.close();
-    }
-
-    private String target() {
-        return "allowed.test:" + up.port();
-    }
 
     private HttpResponse<String> post(byte[] body, String encoding) throws Exception {
         return fx.client().send(HttpRequest.newBuilder(URI.create("http://" + target() + "/up"))

@@ -1,9 +1,6 @@
 package io.claudebottle.egress;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
@@ -12,7 +9,6 @@ import javax.net.ssl.SSLSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
@@ -20,27 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** CONNECT, TLS interception with the bottle CA, upstream verification, SNI/Host agreement, passthrough. */
-class EgressTlsTest {
-    @TempDir
-    Path tmp;
-    Fixture fx;
-    TestUpstream up;
+class EgressTlsTest extends ProxyTestBase {
 
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new Fixture(tmp);
-        up = TestUpstream.https(Fixture.upstreamTls("allowed.test"));
+    @Override
+    TestUpstream upstream() throws Exception {
+        return TestUpstream.https(Fixture.upstreamTls("allowed.test"));
     }
 
-    @AfterEach
-    void tearDown() {
-        up.close();
-        fx.close();
-    }
-
-    private String target() {
-        return "allowed.test:" + up.port();
-    }
 
     /** CONNECTs through the proxy and starts TLS with {@code sni}, trusting {@code trust}. */
     private Raw tunnel(String connectTo, String sni, SSLContext trust) throws Exception {

@@ -20,13 +20,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -37,24 +34,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** WebSocket upgrades through the plain proxy listener and inside intercepted CONNECT tunnels (wss), with frames scanned. */
-class EgressWebSocketTest {
-    @TempDir
-    Path tmp;
-    Fixture fx;
-    TestUpstream up;
+class EgressWebSocketTest extends ProxyTestBase {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
 
-    @BeforeEach
-    void setUp() throws Exception {
-        fx = new Fixture(tmp);
-        up = TestUpstream.websocket();
+    @Override
+    TestUpstream upstream() {
+        return TestUpstream.websocket();
     }
 
     @AfterEach
-    void tearDown() {
+    void stopClientLoop() {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        up.close();
-        fx.close();
     }
 
     record Ws(Channel channel, BlockingQueue<String> received) {}
