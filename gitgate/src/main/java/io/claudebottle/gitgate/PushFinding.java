@@ -17,6 +17,15 @@ record PushFinding(String ruleId, String path, String commit, int line, String e
     }
 
     String describe() {
+        if (unscannable()) {
+            return path + (line > 0 ? ":" + line : "") + " (commit " + commit + ") is too costly to scan from here on"
+                    + " (hostile or unusually dense content), so it counts as a secret";
+        }
         return ruleId + " in " + path + (line > 0 ? ":" + line : "") + " (commit " + commit + "): " + excerpt;
+    }
+
+    /** A place the DLP engine gave up on within its work budget: refused like a secret, described as what it is. */
+    boolean unscannable() {
+        return io.claudebottle.dlp.Finding.UNSCANNABLE.equals(ruleId);
     }
 }

@@ -90,11 +90,11 @@ final class PushGate implements PreReceiveHook, AutoCloseable {
             List<PushFinding> findings;
             long scanStart = System.nanoTime();
             try {
-                PushScanner.Result scan = scanner.scan(rp.getRepository(), todo, mirror.tips(), receivedBlobs.results());
+                PushScanner.Result scan = scanner.scan(rp.getRepository(), todo, mirror.tips(), receivedBlobs::results);
                 findings = scan.findings();
                 scanMillis = (System.nanoTime() - scanStart) / 1_000_000;
                 scanDetail = Map.of("blobs", scan.blobs(), "blobsRead", scan.blobsRead(), "walkMillis", scan.walkMillis(),
-                        "blobMillis", scan.blobMillis());
+                        "waitMillis", scan.waitMillis(), "blobMillis", scan.blobMillis());
             } catch (IOException | RuntimeException e) {
                 String reason = "git-gate could not scan the push (" + e.getMessage() + "); nothing was sent upstream";
                 rp.sendMessage("git-gate: " + reason);
@@ -135,7 +135,9 @@ final class PushGate implements PreReceiveHook, AutoCloseable {
         }
         rp.sendMessage("git-gate: remove the secret from every commit of the push (e.g. git rebase -i, git commit --amend) and push again.");
         PushFinding first = findings.getFirst();
-        String reason = "secret detected by git-gate: " + first.ruleId() + " in " + first.path() + " (commit " + first.commit() + ")";
+        String reason = first.unscannable()
+                ? "git-gate could not scan " + first.path() + " (commit " + first.commit() + ") within its work budget"
+                : "secret detected by git-gate: " + first.ruleId() + " in " + first.path() + " (commit " + first.commit() + ")";
         todo.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, reason));
         record("push", "denied", reason, todo, Map.of("findings", findings.stream()
                 .map(f -> Map.of("rule", f.ruleId(), "path", f.path(), "commit", f.commit(), "line", f.line(), "excerpt", f.excerpt()))

@@ -62,22 +62,25 @@ final class PushScanner {
      * @param pushed       repository that holds the pushed objects (and sees the mirror's via alternates)
      * @param commands     the ref updates of the push; deletions carry nothing to scan
      * @param upstreamTips the upstream's ref tips: history reachable from them is not new
-     * @param received     findings per blob id for blobs already scanned as they were received
-     *                     ({@link ReceivedBlobScan}); any other new blob is read and scanned here
+     * @param received     findings per blob id for blobs scanned as they were received
+     *                     ({@link ReceivedBlobScan}), awaited only after the walk, so that the walk runs
+     *                     while the last of those scans finish; any other new blob is read and scanned here
      */
     Result scan(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips,
-                Map<ObjectId, List<Finding>> received) throws IOException {
+                ScannedOnArrival received) throws IOException {
         long start = System.nanoTime();
         List<NewContent> contents = new ArrayList<>();
         walk(pushed, commands, upstreamTips, contents);
         long walked = System.nanoTime();
+        Map<ObjectId, List<Finding>> scannedOnArrival = received.await();
+        long awaited = System.nanoTime();
         List<List<PushFinding>> perItem = new ArrayList<>(contents.size());
         List<Integer> toRead = new ArrayList<>();
         int blobs = 0;
         for (NewContent content : contents) {
             if (content instanceof NewBlob blob) {
                 blobs++;
-                List<Finding> known = received.get(blob.id());
+                List<Finding> known = scannedOnArrival.get(blob.id());
                 if (known != null) {
                     perItem.add(known.stream().map(f -> new PushFinding(f.ruleId(), blob.path(), blob.commit(), f.line(), f.excerpt())).toList());
                     continue;
@@ -90,7 +93,21 @@ final class PushScanner {
         for (int i = 0; i < toRead.size(); i++) perItem.set(toRead.get(i), read.get(i));
         int blobsRead = (int) toRead.stream().filter(i -> contents.get(i) instanceof NewBlob).count();
         List<PushFinding> findings = perItem.stream().flatMap(List::stream).toList();
-        return new Result(findings, blobs, blobsRead, (walked - start) / 1_000_000, (System.nanoTime() - walked) / 1_000_000);
+        return new Result(findings, blobs, blobsRead, (walked - start) / 1_000_000, (awaited - walked) / 1_000_000,
+                (System.nanoTime() - awaited) / 1_000_000);
+    }
+
+    /** {@link #scan(Repository, Collection, Set, ScannedOnArrival)} with results that are already complete. */
+    Result scan(Repository pushed, Collection<ReceiveCommand> commands, Set<ObjectId> upstreamTips,
+                Map<ObjectId, List<Finding>> received) throws IOException {
+        return scan(pushed, commands, upstreamTips, () -> received);
+    }
+
+    /** Findings per blob id of the blobs scanned as they arrived; blocks until those scans are done. */
+    @FunctionalInterface
+    interface ScannedOnArrival {
+        /** @throws IOException if a scan failed: the push must then be refused, never waved through */
+        Map<ObjectId, List<Finding>> await() throws IOException;
     }
 
     /**
@@ -99,9 +116,10 @@ final class PushScanner {
      * @param blobsRead  how many of them were read and scanned after the pack was received (the
      *                   others were scanned as they arrived)
      * @param walkMillis time to find what is new
+     * @param waitMillis time then spent waiting for the scans of blobs as they arrived
      * @param blobMillis time to read and scan what was not scanned on arrival (and commit and tag messages)
      */
-    record Result(List<PushFinding> findings, int blobs, int blobsRead, long walkMillis, long blobMillis) {
+    record Result(List<PushFinding> findings, int blobs, int blobsRead, long walkMillis, long waitMillis, long blobMillis) {
     }
 
     /** Something the upstream lacks, with the first place the push introduces it. */

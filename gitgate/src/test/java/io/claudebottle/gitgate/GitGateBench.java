@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Benchmark, not a test (surefire's default includes skip it; {@code bench/gitgate.sh} runs it):
@@ -45,6 +46,8 @@ class GitGateBench {
     private static final int COMMITS = 1_000;
     private static final int BYTES_PER_COMMIT = 50 * 1024; // 1,000 × 50 KiB ≈ 50 MB of history
     private static final int SMALL_PUSHES = 7;
+    /** Large pushes, each pair to two fresh upstream repositories; the first pair runs on a cold JVM. */
+    private static final int LARGE_PAIRS = 4;
 
     @TempDir
     Path tmp;
@@ -56,7 +59,9 @@ class GitGateBench {
         KeyPair clientKey = UpstreamSshServer.newKeyPair();
         Path identity = UpstreamSshServer.writeIdentity(clientKey, tmp.resolve("id_bench"));
         GitCli plain = new GitCli(tmp.resolve("home"), Map.of());
-        for (String name : List.of("direct.git", "gated.git", "direct2.git", "gated2.git")) {
+        List<String> upstreams = new ArrayList<>();
+        for (int pair = 0; pair < LARGE_PAIRS; pair++) upstreams.addAll(List.of("direct" + pair + ".git", "gated" + pair + ".git"));
+        for (String name : upstreams) {
             Path repo = Files.createDirectories(root.resolve(name));
             plain.run(repo, "init", "-q", "--bare", "-b", "main").ok();
         }
@@ -65,7 +70,7 @@ class GitGateBench {
         Files.writeString(work.resolve("README.md"), "bench\n");
         plain.run(work, "add", "README.md").ok();
         plain.run(work, "commit", "-q", "-m", "base").ok();
-        for (String name : List.of("direct.git", "gated.git", "direct2.git", "gated2.git")) {
+        for (String name : upstreams) {
             plain.run(work, "push", "-q", root.resolve(name).toString(), "main").ok();
         }
 
@@ -77,27 +82,32 @@ class GitGateBench {
                     "ssh -F /dev/null -c aes128-gcm@openssh.com -i " + identity
                             + " -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes"
                             + " -o UserKnownHostsFile=" + knownHosts));
-            GitGateRepo gated = new GitGateRepo("gated", "ssh://git@127.0.0.1:" + server.port() + "/gated.git", identity,
-                    server.hostKeyLine(), Map.of(), false);
-            GitGateRepo gated2 = new GitGateRepo("gated2", "ssh://git@127.0.0.1:" + server.port() + "/gated2.git", identity,
-                    server.hostKeyLine(), Map.of(), false);
-            try (GitGate gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state"), List.of(gated, gated2)),
+            List<GitGateRepo> gatedRepos = new ArrayList<>();
+            for (int pair = 0; pair < LARGE_PAIRS; pair++) {
+                gatedRepos.add(new GitGateRepo("gated" + pair, "ssh://git@127.0.0.1:" + server.port() + "/gated" + pair + ".git", identity,
+                        server.hostKeyLine(), Map.of(), false));
+            }
+            AtomicReference<Map<String, Object>> lastPush = new AtomicReference<>(Map.of());
+            try (GitGate gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state"), gatedRepos),
                     SecretScanner.defaults(), event -> {
                         if (event.action().equals("push")) {
+                            lastPush.set(event.fields());
                             System.out.println("  gate: push " + event.outcome() + ", receive " + event.fields().get("receiveMillis")
                                     + " ms, scan " + event.fields().get("scanMillis") + " ms (walk " + event.fields().get("walkMillis")
-                                    + " ms, " + event.fields().get("blobs") + " blobs of which "
+                                    + " ms, then waited " + event.fields().get("waitMillis") + " ms for the on-arrival scans; "
+                                    + event.fields().get("blobs") + " blobs of which "
                                     + event.fields().get("blobsRead") + " read after receiving " + event.fields().get("blobMillis")
                                     + " ms), forward upstream "
                                     + event.fields().get("forwardMillis") + " ms");
                         }
                     },
                     MirrorProgress.NONE)) {
-                git.run(work, "remote", "add", "direct", "ssh://git@127.0.0.1:" + server.port() + "/direct.git").ok();
-                git.run(work, "remote", "add", "gate", "git://127.0.0.1:" + gate.port() + "/gated").ok();
-                git.run(work, "remote", "add", "direct2", "ssh://git@127.0.0.1:" + server.port() + "/direct2.git").ok();
-                git.run(work, "remote", "add", "gate2", "git://127.0.0.1:" + gate.port() + "/gated2").ok();
-                for (String remote : List.of("direct", "gate", "direct2", "gate2")) git.run(work, "fetch", "-q", remote).ok();
+                for (int pair = 0; pair < LARGE_PAIRS; pair++) {
+                    git.run(work, "remote", "add", "direct" + pair, "ssh://git@127.0.0.1:" + server.port() + "/direct" + pair + ".git").ok();
+                    git.run(work, "remote", "add", "gate" + pair, "git://127.0.0.1:" + gate.port() + "/gated" + pair).ok();
+                    git.run(work, "fetch", "-q", "direct" + pair).ok();
+                    git.run(work, "fetch", "-q", "gate" + pair).ok();
+                }
 
                 long start = System.nanoTime();
                 String base = git.run(work, "rev-parse", "HEAD").ok().trimmed();
@@ -107,12 +117,30 @@ class GitGateBench {
                 dlpShare(work, base);
                 scanOnArrivalVersusReadAfter(plain, work, base);
 
-                Push direct = push(git, work, "direct");
-                Push throughGate = push(git, work, "gate");
-                report("large push (" + COMMITS + " commits, cold JVM)", direct, throughGate);
-                Push gatedWarm = push(git, work, "gate2");
-                Push directWarm = push(git, work, "direct2");
-                report("large push (" + COMMITS + " commits, warm JVM)", directWarm, gatedWarm);
+                List<Double> warmRatios = new ArrayList<>();
+                for (int pair = 0; pair < LARGE_PAIRS; pair++) {
+                    // alternate which goes first, so neither always runs right after the other's clean-up
+                    boolean directFirst = pair % 2 == 0;
+                    Push first = push(git, work, (directFirst ? "direct" : "gate") + pair);
+                    Push second = push(git, work, (directFirst ? "gate" : "direct") + pair);
+                    Push direct = directFirst ? first : second;
+                    Push gated = directFirst ? second : first;
+                    Map<String, Object> phases = lastPush.get();
+                    report("large push " + (pair + 1) + " (" + COMMITS + " commits, " + (pair == 0 ? "cold" : "warm") + " JVM, load "
+                            + loadAverage() + ")", direct, gated);
+                    // The forward cannot start before the scan ends, and the upstream's index-pack paces it as it paces a
+                    // direct push: the gate's floor is its receive + scan on top of about one direct push.
+                    long receiveAndScan = ((Number) phases.get("receiveMillis")).longValue() + ((Number) phases.get("scanMillis")).longValue();
+                    long forward = ((Number) phases.get("forwardMillis")).longValue();
+                    System.out.printf("  phases / direct: receive + scan %.2f, forward %.2f%n",
+                            receiveAndScan / (double) direct.millis(), forward / (double) direct.millis());
+                    if (pair > 0) warmRatios.add(gated.millis() / (double) direct.millis());
+                }
+                System.out.printf("large push, warm JVM: gate/direct ratios %s, median %.2f (target <= 1.5)%n",
+                        warmRatios.stream().map(r -> String.format("%.2f", r)).toList(),
+                        warmRatios.stream().sorted().toList().get(warmRatios.size() / 2));
+                git.run(work, "remote", "add", "direct", "ssh://git@127.0.0.1:" + server.port() + "/direct0.git").ok();
+                git.run(work, "remote", "add", "gate", "git://127.0.0.1:" + gate.port() + "/gated0").ok();
 
                 List<Long> directSmall = new ArrayList<>();
                 List<Long> gateSmall = new ArrayList<>();
@@ -233,23 +261,47 @@ class GitGateBench {
      * upstream's SSH server) plus every process it waited for (git push, ssh, pack-objects, the
      * upstream's git receive-pack). Other engineers' builds stretch wall time, not CPU time.
      */
-    private record Push(long millis, long cpuMillis) {
+    private record Push(long millis, long cpuMillis, long jitMillis) {
     }
 
     private static Push push(GitCli git, Path work, String remote) throws Exception {
         long cpuBefore = cpuMillis();
+        long jitBefore = jitCompilerMillis();
         long start = System.nanoTime();
         git.run(work, "push", "-q", remote, "main").ok();
         long millis = (System.nanoTime() - start) / 1_000_000;
         Thread.sleep(200); // lets the upstream's git receive-pack be reaped and counted
-        return new Push(millis, cpuMillis() - cpuBefore);
+        return new Push(millis, cpuMillis() - cpuBefore, jitCompilerMillis() - jitBefore);
     }
 
     private static void report(String what, Push direct, Push gated) {
         System.out.printf("%s: direct %d ms, through gate %d ms, ratio %.2f (target <= 1.5);"
-                        + " CPU: direct %d ms, through gate %d ms, ratio %.2f%n", what, direct.millis(), gated.millis(),
-                gated.millis() / (double) direct.millis(), direct.cpuMillis(), gated.cpuMillis(),
-                gated.cpuMillis() / (double) Math.max(1, direct.cpuMillis()));
+                        + " CPU: direct %d ms, through gate %d ms, ratio %.2f (of which the JIT compiler: direct %d ms, gate %d ms)%n",
+                what, direct.millis(), gated.millis(), gated.millis() / (double) direct.millis(), direct.cpuMillis(), gated.cpuMillis(),
+                gated.cpuMillis() / (double) Math.max(1, direct.cpuMillis()), direct.jitMillis(), gated.jitMillis());
+    }
+
+    /**
+     * CPU time of this JVM's JIT compiler threads: a JVM compiles the gate's code over its first
+     * several large pushes, which a sidecar (a fresh JVM per bottle) pays on its first pushes.
+     */
+    private static long jitCompilerMillis() throws IOException {
+        long ticks = 0;
+        try (var tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException threadEnded) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (!name.matches("C[12] CompilerThre.*")) continue;
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            }
+        }
+        return ticks * 10;
     }
 
     /** utime + stime + cutime + cstime of this process, from /proc/self/stat. */
@@ -259,6 +311,10 @@ class GitGateBench {
         long ticks = 0;
         for (int i = 11; i <= 14; i++) ticks += Long.parseLong(fields[i]); // fields 14-17 of proc(5)
         return ticks * 10; // USER_HZ is 100 on Linux
+    }
+
+    private static String loadAverage() throws IOException {
+        return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
     }
 
     private static long median(List<Long> values) {

@@ -163,6 +163,36 @@ class ReceivedBlobScanTest {
         }
     }
 
+    @Test
+    void onArrivalResultsAreAwaitedAfterTheWalkAndStillDecideThePush() throws Exception {
+        try (Repository repo = bareRepository("repo"); ObjectInserter inserter = repo.newObjectInserter()) {
+            ObjectId leak = inserter.insert(Constants.OBJ_BLOB, SECRET);
+            org.eclipse.jgit.lib.TreeFormatter tree = new org.eclipse.jgit.lib.TreeFormatter();
+            tree.append("leak.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, leak);
+            org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
+            commit.setTreeId(inserter.insert(tree));
+            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("a", "a@bottle.test");
+            commit.setAuthor(who);
+            commit.setCommitter(who);
+            commit.setMessage("one file\n");
+            ObjectId tip = inserter.insert(commit);
+            inserter.flush();
+            List<ReceiveCommand> create = List.of(new ReceiveCommand(ObjectId.zeroId(), tip, "refs/heads/main"));
+            PushScanner scanner = new PushScanner(SecretScanner.defaults());
+
+            // The on-arrival scan found the secret: its finding counts although the walk ran first.
+            Finding found = SecretScanner.defaults().scan(SECRET).getFirst();
+            PushScanner.Result result = scanner.scan(repo, create, Set.of(), () -> Map.of(leak, List.of(found)));
+            assertThat(result.blobsRead()).isZero();
+            assertThat(result.findings()).singleElement().satisfies(f -> assertThat(f.path()).isEqualTo("leak.txt"));
+
+            // An on-arrival scan that failed fails the whole scan: nothing is forwarded.
+            assertThatThrownBy(() -> scanner.scan(repo, create, Set.of(), () -> {
+                throw new IOException("scan of a received blob failed: engine exploded");
+            })).isInstanceOf(IOException.class).hasMessageContaining("engine exploded");
+        }
+    }
+
     private Repository bareRepository(String name) throws IOException {
         Repository repo = new FileRepositoryBuilder().setGitDir(tmp.resolve(name).toFile()).setBare().build();
         repo.create(true);
