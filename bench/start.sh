@@ -47,7 +47,7 @@ for j in "${jars[@]}"; do
   fi
 done
 bottle_with() { local j="$1"; shift; # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${aot[$j]} "$@"; }
+  "$JAVA_HOME/bin/java" $(launcher_opts) ${aot[$j]} "$@"; }
 for j in "${jars[@]}"; do bottle_with "$j" -jar "$j" images build >/dev/null; done
 agent_image="$(docker images --format '{{.Repository}}:{{.Tag}}' claude-bottle-agent | head -1)"
 

@@ -53,6 +53,14 @@ require_maven() {
   MVN="$dist/bin/mvn"
 }
 
+# The launcher JVM's options. C1 only: a launcher's own work is its start and then waiting on the
+# agent, and C2 compiling that start-up code cost more CPU than the whole rest of a start (on a
+# 2-core machine, CPU the sidecar needed too). The native backend's in-process sidecar runs C1 code
+# as well; its load is one agent's traffic (the sidecar container keeps C2 for the Docker backend).
+launcher_opts() {
+  printf '%s\n' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1
+}
+
 # JDK 25 AOT cache (JEP 483/514/515) of the CLI jar: classes loaded and linked, and method profiles,
 # from one training run, so that `bottle start` reaches the agent in a fraction of a cold start.
 # A cache older than its jar is never used; a mismatched one (another JDK, a changed jar) is ignored
@@ -64,7 +72,7 @@ aot_flags() { # aot_flags JAR: the java options that use JAR's cache when it is 
   fi
 }
 
-ensure_aot_cache() { # ensure_aot_cache JAR: one training run (a throwaway native bottle) when JAR has no current cache
+ensure_aot_cache() { # ensure_aot_cache JAR: one training run (io.claudebottle.cli.AotTraining) when JAR has no current cache
   local jar="$1" cache="${1%.jar}.aot"
   [ -f "$cache" ] && [ "$cache" -nt "$jar" ] && return 0
   [ -f "$cache.failed" ] && [ "$cache.failed" -nt "$jar" ] && return 0
@@ -74,9 +82,10 @@ ensure_aot_cache() { # ensure_aot_cache JAR: one training run (a throwaway nativ
   printf -- '---\negress:\n  allowlist: []\n---\nStart-up cache training.\n' > "$home/bottles/train.md"
   printf -- '---\nbottle: train\n---\nStart-up cache training.\n' > "$home/agents/train.md"
   rm -f "$cache.tmp"
-  (cd "$work" && CLAUDE_BOTTLE_HOME="$home" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  local opts; mapfile -t opts < <(launcher_opts)
+  (cd "$work" && CLAUDE_BOTTLE_HOME="$home" "$JAVA_HOME/bin/java" "${opts[@]}" \
       "-XX:AOTCacheOutput=$cache.tmp" -Xlog:aot=off -Xlog:cds=off \
-      -jar "$jar" start --yes --backend native --command true train </dev/null >/dev/null 2>&1) || true
+      -cp "$jar" io.claudebottle.cli.AotTraining train </dev/null >/dev/null 2>&1) || true
   rm -rf "$home" "$work"
   if [ -s "$cache.tmp" ]; then
     mv -f "$cache.tmp" "$cache" # atomic: a concurrent launcher sees the old cache or the new one

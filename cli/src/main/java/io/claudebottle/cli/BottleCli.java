@@ -1,5 +1,6 @@
 package io.claudebottle.cli;
 
+import io.claudebottle.egress.BottleCa;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,6 +41,14 @@ public final class BottleCli implements Runnable {
         // classes, annotation proxies, JIT work) on every start, for a recording nobody runs here.
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
+        }
+        // picocli's default factory otherwise looks for Groovy's Closure class: a miss that
+        // searches every jar on the class path, on every start.
+        if (System.getProperty("picocli.disable.closures") == null) {
+            System.setProperty("picocli.disable.closures", "true");
+        }
+        if (args.length > 0 && (args[0].equals("start") || args[0].equals("demo"))) {
+            BottleCa.prepareKeys(); // while the command line and the manifests are read
         }
         System.exit(run(args));
     }

@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code bottle sidecar --config FILE}: runs one bottle's sidecar services in this JVM until
@@ -41,16 +40,11 @@ final class SidecarCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sidecar.close();
-            stopped.countDown();
-        }, "sidecar-shutdown"));
         out.println(sidecar.readyLine());
         out.flush();
         err.println("bottle sidecar: " + sidecar.config().bottle() + " ready; ports " + sidecar.ports());
         err.flush();
-        stopped.await();
+        sidecar.runUntilShutdown();
         return 0;
     }
 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.UnaryOperator;
@@ -32,6 +33,7 @@ public final class Sidecar implements AutoCloseable {
     private final BottleCa ca;
     private final AuditLog audit;
     private final List<SidecarService> services;
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     private Sidecar(SidecarConfig config, BottleCa ca, AuditLog audit, List<SidecarService> services) {
         this.config = config;
@@ -180,8 +182,18 @@ public final class Sidecar implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Closes this sidecar when the JVM is asked to stop (SIGTERM, SIGINT) and blocks until it is
+     * closed: the life of a sidecar process once it is ready.
+     */
+    public void runUntilShutdown() throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "sidecar-shutdown"));
+        closed.await();
+    }
+
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed.getCount() == 0) return;
         for (SidecarService s : services.reversed()) {
             try {
                 s.close();
@@ -191,5 +203,6 @@ public final class Sidecar implements AutoCloseable {
         }
         audit.write("sidecar", Map.of("event", "stopped", "bottle", config.bottle()));
         audit.close();
+        closed.countDown();
     }
 }

@@ -1,11 +1,11 @@
 package io.claudebottle.backend.docker;
 
+import io.claudebottle.egress.BottleCa;
 import io.claudebottle.sidecar.Sidecar;
 import io.claudebottle.sidecar.SidecarConfig;
 import io.claudebottle.sidecar.StartTrace;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The sidecar container's entry point: the contract of {@code bottle sidecar --config FILE} (one
@@ -24,6 +24,7 @@ public final class ContainerSidecarMain {
             System.err.println("usage: ContainerSidecarMain CONFIG.json");
             System.exit(2);
         }
+        BottleCa.prepareKeys(); // while the config is read
         Sidecar sidecar;
         try {
             sidecar = Sidecar.start(SidecarConfig.read(Path.of(args[0])));
@@ -32,11 +33,6 @@ public final class ContainerSidecarMain {
             System.exit(2);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sidecar.close();
-            stopped.countDown();
-        }, "sidecar-shutdown"));
         System.out.println(sidecar.readyLine());
         System.out.flush();
         StartTrace.mark("sidecar: ready");
@@ -44,6 +40,6 @@ public final class ContainerSidecarMain {
         // collection now lets the JVM give those pages back (MaxHeapFreeRatio), so an idle bottle
         // holds only what it uses.
         System.gc();
-        stopped.await();
+        sidecar.runUntilShutdown();
     }
 }

@@ -70,7 +70,7 @@ final class HostSidecar implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (open) {
             open = false;
             sidecar.close();

@@ -10,38 +10,43 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
+import java.util.OptionalInt;
+import java.util.function.Function;
 
 /**
  * Carries each connection the agent makes to a listener inside its network namespace to the
- * sidecar's port on the host's loopback. The listeners were bound in the sandbox's namespace; the
- * connections to the sidecar are opened here, in the host's. No sidecar, no connection: the
- * agent's connection is closed at once (fail closed) — also when the sidecar's port is taken over
- * by some other process after the sidecar closed it.
+ * sidecar service's port on the host's loopback. The listeners were bound in the sandbox's
+ * namespace; the connections to the sidecar are opened here, in the host's. A connection made
+ * while the services are still starting waits for them. No sidecar, no connection: the agent's
+ * connection is closed (fail closed) — also when the sidecar's port is taken over by some other
+ * process after the sidecar closed it.
  */
 final class LoopbackRelay implements AutoCloseable {
 
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
-    private final Map<ServerSocketChannel, Integer> targets;
-    private final BooleanSupplier sidecarOpen;
+    private final Map<ServerSocketChannel, String> targets;
+    private final Function<String, OptionalInt> sidecarPort;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private LoopbackRelay(Map<ServerSocketChannel, Integer> targets, BooleanSupplier sidecarOpen) {
+    private LoopbackRelay(Map<ServerSocketChannel, String> targets, Function<String, OptionalInt> sidecarPort) {
         this.targets = Map.copyOf(targets);
-        this.sidecarOpen = sidecarOpen;
+        this.sidecarPort = sidecarPort;
     }
 
-    /** Starts relaying: listener → 127.0.0.1:{@code hostPort} on the host, while {@code sidecarOpen} says so. */
-    static LoopbackRelay start(Map<ServerSocketChannel, Integer> targets, BooleanSupplier sidecarOpen) {
-        LoopbackRelay relay = new LoopbackRelay(targets, sidecarOpen);
-        relay.targets.forEach((listener, port) ->
-                Thread.ofVirtual().name("bottle-relay-accept-" + port).start(() -> relay.acceptLoop(listener, port)));
+    /**
+     * Starts relaying: listener → 127.0.0.1:port of the sidecar service the listener is for, as
+     * {@code sidecarPort} tells it (waiting while the services start; empty: no sidecar).
+     */
+    static LoopbackRelay start(Map<ServerSocketChannel, String> targets, Function<String, OptionalInt> sidecarPort) {
+        LoopbackRelay relay = new LoopbackRelay(targets, sidecarPort);
+        relay.targets.forEach((listener, service) ->
+                Thread.ofVirtual().name("bottle-relay-accept-" + service).start(() -> relay.acceptLoop(listener, service)));
         return relay;
     }
 
-    private void acceptLoop(ServerSocketChannel listener, int hostPort) {
+    private void acceptLoop(ServerSocketChannel listener, String service) {
         while (!closed) {
             SocketChannel agent;
             try {
@@ -49,18 +54,19 @@ final class LoopbackRelay implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            Thread.ofVirtual().name("bottle-relay-" + hostPort).start(() -> connect(agent, hostPort));
+            Thread.ofVirtual().name("bottle-relay-" + service).start(() -> connect(agent, service));
         }
     }
 
-    private void connect(SocketChannel agent, int hostPort) {
+    private void connect(SocketChannel agent, String service) {
         open.add(agent);
         SocketChannel sidecar = null;
         try {
-            if (!sidecarOpen.getAsBoolean()) {
+            OptionalInt hostPort = sidecarPort.apply(service);
+            if (hostPort.isEmpty() || closed) {
                 return;
             }
-            sidecar = SocketChannel.open(new InetSocketAddress(LOOPBACK, hostPort));
+            sidecar = SocketChannel.open(new InetSocketAddress(LOOPBACK, hostPort.getAsInt()));
             open.add(sidecar);
             SocketChannel upstream = sidecar;
             Thread back = Thread.ofVirtual().start(() -> pump(upstream, agent));

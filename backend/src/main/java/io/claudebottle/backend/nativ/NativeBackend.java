@@ -6,7 +6,6 @@ import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleInfo;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
-import io.claudebottle.dlp.SecretScanner;
 import io.claudebottle.egress.BottleCa;
 import io.claudebottle.sidecar.SidecarConfig;
 import io.claudebottle.sidecar.StartTrace;
@@ -27,10 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -106,107 +103,100 @@ public final class NativeBackend implements Backend {
         Path dir = NativeState.privateDirectory(NativeState.privateDirectory(stateRoot).resolve(id));
         String toolName = tool.name().toLowerCase(java.util.Locale.ROOT);
         NativeBottle bottle = new NativeBottle(id, dir, toolName, launch.interactive());
-        try (ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name("bottle-start-" + id).factory())) {
+        try {
             Path audit = dir.resolve("audit.jsonl");
             String self = NativeState.id(ProcessHandle.current());
             // this launcher is the bottle's sidecar process: `bottle stop` elsewhere signals it, and it tears down
             NativeState state = new NativeState(id, launch.agent(), launch.bottle(), Instant.now(), toolName, self, self, "",
                     audit.toString());
             state.write(dir);
-            SidecarConfig config = SidecarConfig.read(writeSidecarFiles(launch, id, dir));
-            StartTrace.mark("native: state directory and sidecar config written");
-            Future<?> dlp = threads.submit(() -> warmDlp(config));
+            List<String> services = servicesFor(launch.sidecarConfig());
 
             progress.step("bottle " + id + ": sidecar services in this process; agent sandbox (" + toolName + ")");
-            BottleCa ca = BottleCa.mint(id);
+            // The services start while the CA is minted, the sandbox comes up and the agent starts:
+            // the agent needs only the CA and its ports. Until the services listen, the relay holds
+            // the agent's connections; if they fail to start, it closes them and the bottle stops
+            // (fail closed), and running the agent reports why.
+            CompletableFuture<BottleCa> caMinted = new CompletableFuture<>();
+            bottle.sidecarStarting(CompletableFuture.supplyAsync(() -> {
+                SidecarConfig config = SidecarConfig.read(writeSidecarFiles(launch, id, dir));
+                StartTrace.mark("native: sidecar config written and read");
+                HostSidecar started = HostSidecar.start(config, caMinted.join(), launch.secrets(), launch.sidecarHosts());
+                for (String service : services) {
+                    if (!started.ports().containsKey(service)) {
+                        started.close();
+                        throw new BackendException("bottle " + id + ": the sidecar started no " + service
+                                + " service (ports " + started.ports() + ")");
+                    }
+                }
+                StartTrace.mark("native: sidecar services up");
+                return started;
+            }, daemonThread("bottle-sidecar-" + id)));
+            BottleCa ca;
+            try {
+                ca = BottleCa.mint(id);
+            } catch (RuntimeException e) {
+                caMinted.completeExceptionally(e);
+                throw e;
+            }
+            caMinted.complete(ca);
             String caPem = ca.certificatePem();
             StartTrace.mark("native: bottle CA minted");
-            Future<HostSidecar> sidecar = threads.submit(() -> {
-                await(dlp);
-                return bottle.sidecar(HostSidecar.start(config, ca, launch.secrets(), launch.sidecarHosts()));
-            });
 
             Sandbox sandbox = bottle.sandbox(NamespaceSandbox.launch(agentSpec(launch, id, caPem), tool));
             StartTrace.mark("native: sandbox up, agent held at its gate (" + toolName + ")");
             state.withSandbox(NativeState.id(ProcessHandle.of(sandbox.pid()).orElseThrow(
                     () -> new BackendException("the sandbox of " + id + " ended while starting")))).write(dir);
-            List<String> services = servicesFor(config);
             List<Integer> inside = services.stream().map(AGENT_PORTS::get).toList();
             List<ServerSocketChannel> listeners = NetnsListeners.bindAll(sandbox.pid(), inside);
             StartTrace.mark("native: ports " + inside + " bound inside the sandbox's netns");
-
-            HostSidecar running = await(sidecar);
-            StartTrace.mark("native: sidecar services up");
-            Map<ServerSocketChannel, Integer> targets = new LinkedHashMap<>();
+            Map<ServerSocketChannel, String> targets = new LinkedHashMap<>();
             for (int i = 0; i < listeners.size(); i++) {
-                Integer hostPort = running.ports().get(services.get(i));
-                if (hostPort == null) {
-                    NetnsListeners.closeAll(listeners);
-                    throw new BackendException("bottle " + id + ": the sidecar started no " + services.get(i) + " service (ports "
-                            + running.ports() + ")");
-                }
-                targets.put(listeners.get(i), hostPort);
+                targets.put(listeners.get(i), services.get(i));
             }
-            bottle.relay(LoopbackRelay.start(targets, running::open));
+            bottle.relay(LoopbackRelay.start(targets, bottle::sidecarPort));
             progress.step("bottle " + id + ": ports " + inside + " inside the sandbox relayed to the sidecar");
             return bottle;
-        } catch (IOException e) {
-            bottle.close();
-            throw new BackendException("bottle " + id + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             bottle.close();
             throw e;
         }
     }
 
-    /**
-     * Builds the default DLP engine (the Hyperscan database, from its disk cache when it has one)
-     * ahead of the sidecar, so that it overlaps the CA minting; a bottle with its own rules builds
-     * its engine in the sidecar instead.
-     */
-    private static void warmDlp(SidecarConfig config) {
-        SidecarConfig.Egress egress = config.egress();
-        if (egress != null && egress.dlpRules().isEmpty() && egress.dlpAllow().isEmpty()) {
-            SecretScanner.defaults();
-            StartTrace.mark("native: default DLP engine ready");
-        }
+    private static Executor daemonThread(String name) {
+        return task -> Thread.ofPlatform().name(name).daemon().start(task);
     }
 
-    /** The services the agent gets a port for, in {@link #AGENT_PORTS} order, as the sidecar will start them. */
-    static List<String> servicesFor(SidecarConfig config) {
+    /**
+     * The services the agent gets a port for, in {@link #AGENT_PORTS} order, as the sidecar will
+     * start them from {@code launchConfig} ({@link #writeSidecarFiles} always gives it an egress
+     * section; the sidecar reports a service it did not start as a failed start).
+     */
+    static List<String> servicesFor(ObjectNode launchConfig) {
         List<String> services = new ArrayList<>();
-        if (config.egress() != null) {
-            services.add("egress");
-        }
-        if (config.credProxy() != null) {
+        services.add("egress");
+        if (launchConfig.has("credProxy")) {
             services.add("cred-proxy");
         }
-        if (config.gitGate() != null && !config.gitGate().repos().isEmpty()) {
+        if (launchConfig.get("gitGate") instanceof ObjectNode gitGate && gitGate.get("repos") instanceof ArrayNode repos
+                && !repos.isEmpty()) {
             services.add("git-gate");
         }
         services.add("supervise");
         return services;
     }
 
-    private static <T> T await(Future<T> task) {
+    /** The sidecar config with this bottle's paths and loopback ports; sidecar files under {@code dir/files}. */
+    static Path writeSidecarFiles(BottleLaunch launch, String id, Path dir) {
         try {
-            return task.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new BackendException(e.getCause().getMessage(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted while starting the bottle", e);
+            return writeSidecarFilesOrThrow(launch, id, dir);
+        } catch (IOException e) {
+            throw new BackendException("bottle " + id + ": cannot write the sidecar's files under " + dir + ": "
+                    + e.getMessage(), e);
         }
     }
 
-    /** The sidecar config with this bottle's paths and loopback ports; sidecar files under {@code dir/files}. */
-    static Path writeSidecarFiles(BottleLaunch launch, String id, Path dir) throws IOException {
+    private static Path writeSidecarFilesOrThrow(BottleLaunch launch, String id, Path dir) throws IOException {
         Path files = NativeState.privateDirectory(dir.resolve("files"));
         for (var file : launch.sidecarFiles().entrySet()) {
             Files.writeString(files.resolve(file.getKey()), file.getValue());

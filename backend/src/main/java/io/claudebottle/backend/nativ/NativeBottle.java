@@ -14,8 +14,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.OptionalInt;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -26,6 +32,8 @@ final class NativeBottle implements RunningBottle {
 
     /** Bottles of this process by state directory: `stop` of one of them must close it here, not signal itself. */
     private static final Map<Path, NativeBottle> RUNNING = new ConcurrentHashMap<>();
+    /** How long a connection of the agent waits for the sidecar services to listen. */
+    private static final Duration SIDECAR_START_LIMIT = Duration.ofMinutes(2);
 
     private final String id;
     private final Path dir;
@@ -33,7 +41,7 @@ final class NativeBottle implements RunningBottle {
     private final boolean interactive;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
-    private volatile HostSidecar sidecar;
+    private volatile CompletableFuture<HostSidecar> sidecar;
     private volatile Sandbox sandbox;
     private volatile LoopbackRelay relay;
 
@@ -52,9 +60,43 @@ final class NativeBottle implements RunningBottle {
         return Optional.ofNullable(RUNNING.get(dir));
     }
 
-    HostSidecar sidecar(HostSidecar started) {
-        this.sidecar = started;
-        return started;
+    /**
+     * The sidecar services, still starting. If they fail, the agent is stopped and
+     * {@link #runAgent} reports why; if they come up after the bottle was closed, they are closed.
+     */
+    void sidecarStarting(CompletableFuture<HostSidecar> starting) {
+        this.sidecar = starting; // complete before the action below runs: runAgent sees the failure
+        starting.whenComplete((started, failure) -> {
+            if (failure != null) {
+                Sandbox s = sandbox;
+                if (s != null) {
+                    s.close();
+                }
+            } else if (closed.get()) {
+                started.close();
+            }
+        });
+    }
+
+    /**
+     * The host port of the sidecar's {@code service}, once the services listen; empty when they
+     * failed to start or are closed (the relay then closes the agent's connection).
+     */
+    OptionalInt sidecarPort(String service) {
+        CompletableFuture<HostSidecar> starting = sidecar;
+        if (starting == null) {
+            return OptionalInt.empty();
+        }
+        try {
+            HostSidecar running = starting.get(SIDECAR_START_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            Integer port = running.ports().get(service);
+            return running.open() && port != null ? OptionalInt.of(port) : OptionalInt.empty();
+        } catch (ExecutionException | TimeoutException | CancellationException e) {
+            return OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        }
     }
 
     Sandbox sandbox(Sandbox started) {
@@ -70,8 +112,48 @@ final class NativeBottle implements RunningBottle {
         return sandbox;
     }
 
+    /**
+     * Closes the sidecar services, waiting for them to finish starting first: one still writing
+     * into the state directory would leave files behind once it is removed. One that takes longer
+     * than the limit is closed when it is up (see {@link #sidecarStarting}).
+     */
+    private void closeSidecar() {
+        CompletableFuture<HostSidecar> starting = sidecar;
+        if (starting == null) {
+            return;
+        }
+        try {
+            starting.get(SIDECAR_START_LIMIT.toMillis(), TimeUnit.MILLISECONDS).close();
+        } catch (ExecutionException | CancellationException | TimeoutException e) {
+            // never started, or closed by its own completion
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The sidecar services, waiting for them to start. */
     HostSidecar sidecar() {
-        return sidecar;
+        return sidecar.join();
+    }
+
+    private Optional<Throwable> sidecarFailure() {
+        CompletableFuture<HostSidecar> starting = sidecar;
+        if (starting == null || !starting.isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        try {
+            starting.join();
+            return Optional.empty();
+        } catch (CompletionException | CancellationException e) {
+            return Optional.of(e.getCause() != null ? e.getCause() : e);
+        }
+    }
+
+    private void failIfSidecarFailed() {
+        sidecarFailure().ifPresent(cause -> {
+            throw cause instanceof BackendException b ? b
+                    : new BackendException("the sidecar of " + id + " did not start: " + cause.getMessage(), cause);
+        });
     }
 
     Path stateDirectory() {
@@ -99,8 +181,11 @@ final class NativeBottle implements RunningBottle {
         if (s == null) {
             throw new IllegalStateException("bottle " + id + " has no sandbox");
         }
+        failIfSidecarFailed();
         if (interactive && TerminalRelay.available()) {
-            return new AgentResult(runOnTerminal(s, timeout), "", "");
+            int code = runOnTerminal(s, timeout);
+            failIfSidecarFailed();
+            return new AgentResult(code, "", "");
         }
         Process process = s.process();
         CompletableFuture<String> out;
@@ -118,6 +203,7 @@ final class NativeBottle implements RunningBottle {
         io.claudebottle.sidecar.StartTrace.mark("native: gate opened, agent command exec'd");
         io.claudebottle.sidecar.StartTrace.threads();
         int code = await(s, timeout);
+        failIfSidecarFailed();
         return interactive ? new AgentResult(code, "", "") : new AgentResult(code, out.join(), err.join());
     }
 
@@ -245,9 +331,7 @@ final class NativeBottle implements RunningBottle {
                 failure = e;
             }
         }
-        if (sidecar != null) {
-            sidecar.close();
-        }
+        closeSidecar();
         try {
             if (Files.exists(dir)) {
                 NativeState.deleteTree(dir);

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BottleInfo;
+import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -46,6 +47,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Real native bottles (the sidecar services in the launcher's JVM, the agent in a namespace sandbox)
@@ -172,6 +174,33 @@ class NativeBackendTest {
             assertThat(backend.leftovers()).extracting(BottleInfo::bottleId).containsExactly("nat-dead00");
             assertThat(backend.gc()).containsExactly("nat-dead00");
             assertThat(orphan).doesNotExist();
+        }
+    }
+
+    /**
+     * The agent starts while the sidecar services are still starting; services that then fail
+     * (here: the egress proxy's extra trusted CA file is no certificate) stop the agent — its
+     * connection, held by the relay while they started, goes nowhere — and running it says why.
+     */
+    @Test
+    void sidecarServicesThatFailToStartStopTheAgentAndSayWhy() throws Exception {
+        BottleLaunch base = launch("curl -s -m 50 -o /dev/null http://%s/ ; sleep 50".formatted(UPSTREAM));
+        BottleLaunch broken = new BottleLaunch(base.agent(), base.bottle(), base.sidecarConfig(), base.secrets(),
+                base.agentEnv(), base.agentFiles(), Map.of("upstream-ca.pem", "not a certificate"), base.skills(),
+                base.agentCommand(), false, base.runtime(), base.images(), base.sidecarHosts());
+        try (NativeBackend backend = backend()) {
+            long t0 = System.nanoTime();
+            RunningBottle bottle = backend.start(broken, Backend.Progress.SILENT);
+            try {
+                NativeBottle nb = (NativeBottle) bottle;
+                assertThatThrownBy(() -> bottle.runAgent(Duration.ofSeconds(45)))
+                        .isInstanceOf(BackendException.class)
+                        .hasMessageContaining("upstream-ca.pem is not a PEM certificate");
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(40));
+                assertThat(Sandbox.running(nb.sandbox().pid())).isFalse();
+            } finally {
+                bottle.close();
+            }
         }
     }
 
