@@ -178,6 +178,25 @@ class NativeBackendTest {
     }
 
     /**
+     * An agent done before its sidecar services finished starting: closing the bottle waits for
+     * them, so they neither outlive it nor write into its state directory after it was removed.
+     */
+    @Test
+    void aBottleClosedWhileItsServicesStartLeavesNothingBehind() throws Exception {
+        try (NativeBackend backend = backend()) {
+            RunningBottle bottle = backend.start(launch("true"), Backend.Progress.SILENT);
+            NativeBottle nb = (NativeBottle) bottle;
+            Path dir = nb.stateDirectory();
+            assertThat(bottle.runAgent(Duration.ofSeconds(60)).exitCode()).isZero();
+            bottle.close();
+            assertThat(dir).doesNotExist();
+            Thread.sleep(1000); // a service still starting would write its CA file or audit log by now
+            assertThat(dir).doesNotExist();
+            assertThat(nb.sidecar().open()).isFalse();
+        }
+    }
+
+    /**
      * The agent starts while the sidecar services are still starting; services that then fail
      * (here: the egress proxy's extra trusted CA file is no certificate) stop the agent — its
      * connection, held by the relay while they started, goes nowhere — and running it says why.
