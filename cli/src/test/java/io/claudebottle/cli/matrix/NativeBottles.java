@@ -41,8 +41,9 @@ final class NativeBottles implements Bottles {
         long self = ProcessHandle.current().pid();
         List<String> listening = HostView.listening(self);
         RunningBottle bottle = backend.start(launch, Backend.Progress.SILENT);
-        return new NativeMatrixBottle(bottle.bottleId(), new NativeView(stateRoot, bottle.bottleId()),
-                NativeView.sidecarTargets(self, listening), () -> HostView.listening(self), bottle::runAgent, bottle::close);
+        NativeView view = new NativeView(stateRoot, bottle.bottleId());
+        return new NativeMatrixBottle(bottle.bottleId(), view, view.sidecarTargets(self, listening),
+                () -> HostView.listening(self), bottle::runAgent, bottle::close);
     }
 
     @Override

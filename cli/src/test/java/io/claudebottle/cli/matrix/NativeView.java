@@ -54,7 +54,8 @@ final class NativeView {
      * services on the host's loopback (the native sidecar runs in its launcher), as another bottle's
      * agent would dial them.
      */
-    static Map<String, String> sidecarTargets(long launcher, List<String> listeningBefore) {
+    Map<String, String> sidecarTargets(long launcher, List<String> listeningBefore) {
+        awaitSidecarStarted();
         Map<String, String> targets = new LinkedHashMap<>();
         for (String address : HostView.listening(launcher)) {
             if (!listeningBefore.contains(address)) {
@@ -65,6 +66,29 @@ final class NativeView {
             throw new IllegalStateException("the launcher (pid " + launcher + ") opened no listener for its bottle's sidecar");
         }
         return targets;
+    }
+
+    /**
+     * Waits for the sidecar's "started" audit event: a native bottle's agent may run before its
+     * sidecar services listen (the relay holds its connections meanwhile).
+     */
+    private void awaitSidecarStarted() {
+        Path audit = dir.resolve("audit.jsonl");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Files.exists(audit) && Files.readString(audit).contains("\"event\":\"started\"")) {
+                    return;
+                }
+                Thread.sleep(20);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + audit + ": " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the sidecar of " + id, e);
+            }
+        }
+        throw new IllegalStateException("the sidecar of " + id + " did not start within 60 s (no \"started\" event in " + audit + ")");
     }
 
     /** The launcher-side files of the bottle and the sidecar's argv: none may hold a token. */

@@ -139,7 +139,8 @@ final class NobodyBottles implements Bottles {
         request.set("launch", LaunchJson.toJson(launch));
         List<String> listening = HostView.listening(launcher.pid());
         String id = call(request, Duration.ofSeconds(120)).get("id").asString();
-        return new NativeMatrixBottle(id, new NativeView(stateRoot, id), NativeView.sidecarTargets(launcher.pid(), listening),
+        NativeView view = new NativeView(stateRoot, id);
+        return new NativeMatrixBottle(id, view, view.sidecarTargets(launcher.pid(), listening),
                 () -> HostView.listening(launcher.pid()), timeout -> {
             JsonNode r = call(LaunchJson.JSON.createObjectNode().put("op", "run").put("id", id)
                     .put("timeoutSeconds", timeout.toSeconds()), timeout.plusSeconds(30));
