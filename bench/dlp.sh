@@ -6,7 +6,7 @@
 #     build dir): MB/s;
 #   - recall (planted secrets found) and false positives (other lines reported) for all three;
 # then (JMH=1, the default) the JMH benchmark: 4 MB corpus and 19 families of hostile 1 MB single lines
-# (DlpHostileInputs), both paths.
+# (the dlp module's test HostileInputs), both paths.
 # First it times building the default engine in a fresh JVM, with a cold and a warm Hyperscan cache.
 # Then the hostile 1 MB lines again in CPU time (JMH's wall clock is only meaningful on an idle machine),
 # each with its outcome: clean, or unscannable when it holds more candidates than the scan budget pays for.

@@ -1,5 +1,6 @@
 package io.claudebottle.bench;
 
+import io.claudebottle.dlp.HostileInputs;
 import io.claudebottle.dlp.Finding;
 import io.claudebottle.dlp.MatchPath;
 import io.claudebottle.dlp.RuleFile;
@@ -73,10 +74,10 @@ public class DlpBenchmark {
         }
     }
 
-    /** A hostile single line of about {@code size} chars (see {@link DlpHostileInputs}). */
+    /** A hostile single line of about {@code size} chars (see {@link HostileInputs}). */
     public static String hostileLine(String kind, int size) {
-        String line = DlpHostileInputs.families(size).get(kind);
-        if (line == null) throw new IllegalArgumentException("unknown hostile line '" + kind + "'; known: " + DlpHostileInputs.families(16).keySet());
+        String line = HostileInputs.families(size).get(kind);
+        if (line == null) throw new IllegalArgumentException("unknown hostile line '" + kind + "'; known: " + HostileInputs.families(16).keySet());
         return line;
     }
 

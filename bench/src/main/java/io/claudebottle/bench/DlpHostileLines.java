@@ -1,5 +1,6 @@
 package io.claudebottle.bench;
 
+import io.claudebottle.dlp.HostileInputs;
 import io.claudebottle.dlp.Finding;
 import io.claudebottle.dlp.MatchPath;
 import io.claudebottle.dlp.RuleFile;
@@ -25,7 +26,7 @@ public final class DlpHostileLines {
         for (MatchPath path : List.of(MatchPath.HYPERSCAN, MatchPath.PURE_JAVA)) {
             if (path == MatchPath.HYPERSCAN && MatchPath.hyperscanUnavailableReason() != null) continue;
             SecretScanner scanner = SecretScanner.create(RuleFile.builtIn(), List.of(), path);
-            for (Map.Entry<String, String> family : DlpHostileInputs.families(1 << 20).entrySet()) {
+            for (Map.Entry<String, String> family : HostileInputs.families(1 << 20).entrySet()) {
                 String kind = family.getKey();
                 String line = family.getValue();
                 List<Finding> found = scanner.scan(line);

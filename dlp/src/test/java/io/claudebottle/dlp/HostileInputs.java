@@ -9,15 +9,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Single lines shaped against the engine (the bench module's {@code DlpBenchmark.hostileLine} builds
- * the same families): every rule's keyword, one rule's prefix repeated, near-miss tokens, long
+ * Single lines shaped against the engine (also the hostile lines of the bench module's JMH benchmark,
+ * through this module's test jar): every rule's keyword, one rule's prefix repeated, near-miss tokens, long
  * encoded runs, escapes inside escapes, zero-width-stuffed keywords, many lines and one escape.
  */
-final class HostileInputs {
+public final class HostileInputs {
     private HostileInputs() {}
 
     /** Family name to a line of about {@code size} chars. */
-    static Map<String, String> families(int size) {
+    public static Map<String, String> families(int size) {
         String keywords = allKeywords(size);
         Map<String, String> out = new LinkedHashMap<>();
         out.put("all-keywords", keywords);
@@ -44,7 +44,7 @@ final class HostileInputs {
     }
 
     /** Every keyword of every built-in rule, space-separated, repeated to {@code size} chars. */
-    static String allKeywords(int size) {
+    public static String allKeywords(int size) {
         Set<String> keywords = new LinkedHashSet<>();
         for (Rule r : RuleFile.builtIn()) keywords.addAll(r.keywords());
         StringBuilder b = new StringBuilder(size + 64);
