@@ -135,8 +135,8 @@ public final class NativeBackend implements Backend {
             BottleCa ca;
             try {
                 ca = BottleCa.mint(id);
-            } catch (RuntimeException e) {
-                caMinted.completeExceptionally(e);
+            } catch (RuntimeException | Error e) {
+                caMinted.completeExceptionally(e); // the services' thread waits for it
                 throw e;
             }
             caMinted.complete(ca);
