@@ -8,23 +8,16 @@ import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacpp.SizeTPointer;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32;
 
 import static com.gliwka.hyperscan.jni.hyperscan.HS_SUCCESS;
 import static com.gliwka.hyperscan.jni.hyperscan.hs_alloc_scratch;
@@ -47,7 +40,6 @@ import static com.gliwka.hyperscan.jni.hyperscan.hs_version;
 final class DatabaseCache {
     private static final byte[] MAGIC = "claude-bottle hyperscan db v1\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_FILE_BYTES = 256 << 20;
-    static final int CHECKSUM_BYTES = 8;
 
     /** A compiled database and the rules Hyperscan refused (id to reason). */
     record Entry(hs_database_t database, Map<String, String> rejected) {}
@@ -90,18 +82,8 @@ final class DatabaseCache {
 
     /** The cached database for {@code key}, or null when there is none that checks out. */
     Entry load(String key) {
-        Path f = file(key);
-        byte[] bytes;
-        try {
-            if (!Files.isRegularFile(f) || Files.size(f) > MAX_FILE_BYTES) return null;
-            bytes = Files.readAllBytes(f);
-        } catch (IOException | SecurityException e) {
-            return null;
-        }
-        int bodyLength = bytes.length - CHECKSUM_BYTES;
-        if (bodyLength < MAGIC.length || !Arrays.equals(bytes, bodyLength, bytes.length, checksum(bytes, bodyLength), 0, CHECKSUM_BYTES)) return null;
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bodyLength))) {
-            if (!Arrays.equals(in.readNBytes(MAGIC.length), MAGIC) || !key.equals(in.readUTF())) return null;
+        try (DataInputStream in = CacheFile.read(file(key), MAX_FILE_BYTES, MAGIC, key)) {
+            if (in == null) return null;
             Map<String, String> rejected = new TreeMap<>();
             for (int i = in.readInt(); i > 0; i--) rejected.put(in.readUTF(), in.readUTF());
             int size = in.readInt();
@@ -118,37 +100,15 @@ final class DatabaseCache {
     void store(String key, Entry entry) {
         byte[] serialized = serialize(entry.database());
         if (serialized == null) return;
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(serialized.length + 4096);
-            try (DataOutputStream out = new DataOutputStream(buf)) {
-                out.write(MAGIC);
-                out.writeUTF(key);
-                out.writeInt(entry.rejected().size());
-                for (Map.Entry<String, String> e : entry.rejected().entrySet()) {
-                    out.writeUTF(e.getKey());
-                    out.writeUTF(e.getValue());
-                }
-                out.writeInt(serialized.length);
-                out.write(serialized);
+        CacheFile.write(file(key), MAGIC, key, serialized.length + 4096, out -> {
+            out.writeInt(entry.rejected().size());
+            for (Map.Entry<String, String> e : entry.rejected().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeUTF(e.getValue());
             }
-            byte[] body = buf.toByteArray();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, key, ".tmp");
-            try {
-                Files.write(tmp, body);
-                Files.write(tmp, checksum(body, body.length), java.nio.file.StandardOpenOption.APPEND);
-                try { // compiled public rules, nothing secret: let a sidecar running as another user read an image's cache
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: the default permissions stay
-                }
-                Files.move(tmp, file(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException | RuntimeException e) {
-            // An unwritable cache only costs the next start a compile.
-        }
+            out.writeInt(serialized.length);
+            out.write(serialized);
+        });
     }
 
     private static byte[] serialize(hs_database_t db) {
@@ -179,13 +139,6 @@ final class DatabaseCache {
             hs_free_scratch(scratch);
             return db;
         }
-    }
-
-    /** CRC-32 (native even before the JIT warms up, unlike SHA-256 that took 100+ ms cold on 1 MB). */
-    static byte[] checksum(byte[] bytes, int length) {
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, length);
-        return java.nio.ByteBuffer.allocate(CHECKSUM_BYTES).putLong(crc.getValue()).array();
     }
 
     private static void update(MessageDigest sha, String s) {

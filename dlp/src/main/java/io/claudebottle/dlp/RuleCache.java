@@ -1,18 +1,13 @@
 package io.claudebottle.dlp;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -20,7 +15,7 @@ import java.util.List;
  * The built-in rule file, parsed, kept next to the compiled Hyperscan databases: a warm start reads
  * a few KB of fields instead of running a YAML parser (its class loading and interpretation were
  * the largest part of building the engine). Named by the SHA-256 of the rule file's bytes and
- * checksummed like {@link DatabaseCache}'s files: a stale, corrupt or foreign file is ignored and
+ * a {@link CacheFile} like the databases: a stale, corrupt or foreign file is ignored and
  * rewritten. Its rules were validated when it was written, so they are rebuilt without compiling
  * their regexes again ({@link Rule#trusted}); the engine compiles each one on first use. Each rule's
  * regex analysis ({@link KeywordLead}, {@link RequiredChars}) is stored with it and handed to
@@ -71,21 +66,8 @@ final class RuleCache {
 
     /** The rules cached under {@code key}, or null when there are none that check out. */
     List<Rule> load(String key) {
-        byte[] bytes;
-        try {
-            Path f = file(key);
-            if (!Files.isRegularFile(f) || Files.size(f) > MAX_FILE_BYTES) return null;
-            bytes = Files.readAllBytes(f);
-        } catch (IOException | SecurityException e) {
-            return null;
-        }
-        int bodyLength = bytes.length - DatabaseCache.CHECKSUM_BYTES;
-        if (bodyLength < MAGIC.length
-                || !Arrays.equals(bytes, bodyLength, bytes.length, DatabaseCache.checksum(bytes, bodyLength), 0, DatabaseCache.CHECKSUM_BYTES)) {
-            return null;
-        }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bodyLength))) {
-            if (!Arrays.equals(in.readNBytes(MAGIC.length), MAGIC) || !key.equals(in.readUTF())) return null;
+        try (DataInputStream in = CacheFile.read(file(key), MAX_FILE_BYTES, MAGIC, key)) {
+            if (in == null) return null;
             int n = in.readInt();
             if (n < 0 || n > 100_000) return null;
             List<Rule> rules = new ArrayList<>(n);
@@ -159,42 +141,20 @@ final class RuleCache {
 
     /** Writes the rules (atomically); failures only cost the next start a parse. */
     void store(String key, List<Rule> rules) {
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(64 << 10);
-            try (DataOutputStream out = new DataOutputStream(buf)) {
-                out.write(MAGIC);
-                out.writeUTF(key);
-                out.writeInt(rules.size());
-                for (Rule r : rules) {
-                    out.writeUTF(r.id());
-                    out.writeUTF(r.description());
-                    out.writeUTF(r.regex());
-                    out.writeInt(r.keywords().size());
-                    for (String k : r.keywords()) out.writeUTF(k);
-                    out.writeDouble(r.minEntropy());
-                    out.writeInt(r.secretGroup());
-                    Analysis a = Analysis.of(r);
-                    writeLead(out, a.lead());
-                    writeChars(out, a.required());
-                }
+        CacheFile.write(file(key), MAGIC, key, 64 << 10, out -> {
+            out.writeInt(rules.size());
+            for (Rule r : rules) {
+                out.writeUTF(r.id());
+                out.writeUTF(r.description());
+                out.writeUTF(r.regex());
+                out.writeInt(r.keywords().size());
+                for (String k : r.keywords()) out.writeUTF(k);
+                out.writeDouble(r.minEntropy());
+                out.writeInt(r.secretGroup());
+                Analysis a = Analysis.of(r);
+                writeLead(out, a.lead());
+                writeChars(out, a.required());
             }
-            byte[] body = buf.toByteArray();
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, key, ".tmp");
-            try {
-                Files.write(tmp, body);
-                Files.write(tmp, DatabaseCache.checksum(body, body.length), java.nio.file.StandardOpenOption.APPEND);
-                try { // public rules, nothing secret: a sidecar running as another user may read an image's cache
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: the default permissions stay
-                }
-                Files.move(tmp, file(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException | RuntimeException e) {
-            // An unwritable cache only costs the next start a parse.
-        }
+        });
     }
 }

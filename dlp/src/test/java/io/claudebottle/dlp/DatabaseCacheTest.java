@@ -96,9 +96,9 @@ class DatabaseCacheTest {
         // Overwrite the database bytes (the tail before the checksum) and recompute the checksum,
         // so only Hyperscan's own validation stands between the file and a scan.
         byte[] bad = good.clone();
-        int body = bad.length - DatabaseCache.CHECKSUM_BYTES;
+        int body = bad.length - CacheFile.CHECKSUM_BYTES;
         for (int i = body - 200; i < body; i++) bad[i] = (byte) (i * 31);
-        System.arraycopy(DatabaseCache.checksum(bad, body), 0, bad, body, DatabaseCache.CHECKSUM_BYTES);
+        System.arraycopy(CacheFile.checksum(bad, body), 0, bad, body, CacheFile.CHECKSUM_BYTES);
         Files.write(file, bad);
         assertThat(engine(cache).findings(TEXT)).extracting(Finding::ruleId).containsExactly("aws", "anthropic");
         assertThat(Files.readAllBytes(file)).isEqualTo(good);
