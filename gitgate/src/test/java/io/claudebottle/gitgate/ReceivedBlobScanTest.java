@@ -140,17 +140,7 @@ class ReceivedBlobScanTest {
         try (Repository repo = bareRepository("repo"); ObjectInserter inserter = repo.newObjectInserter()) {
             ObjectId blob = inserter.insert(Constants.OBJ_BLOB, SECRET);
             ObjectId carried = inserter.insert(Constants.OBJ_BLOB, "fine\n".getBytes(StandardCharsets.US_ASCII));
-            org.eclipse.jgit.lib.TreeFormatter tree = new org.eclipse.jgit.lib.TreeFormatter();
-            tree.append("fine.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, carried);
-            tree.append("leak.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob);
-            org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
-            commit.setTreeId(inserter.insert(tree));
-            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("a", "a@bottle.test");
-            commit.setAuthor(who);
-            commit.setCommitter(who);
-            commit.setMessage("two files\n");
-            ObjectId tip = inserter.insert(commit);
-            inserter.flush();
+            ObjectId tip = commit(inserter, "two files\n", Map.of("fine.txt", carried, "leak.txt", blob));
             ReceiveCommand create = new ReceiveCommand(ObjectId.zeroId(), tip, "refs/heads/main");
 
             // Only fine.txt was scanned on arrival: leak.txt must still be read and scanned.
@@ -167,16 +157,7 @@ class ReceivedBlobScanTest {
     void onArrivalResultsAreAwaitedAfterTheWalkAndStillDecideThePush() throws Exception {
         try (Repository repo = bareRepository("repo"); ObjectInserter inserter = repo.newObjectInserter()) {
             ObjectId leak = inserter.insert(Constants.OBJ_BLOB, SECRET);
-            org.eclipse.jgit.lib.TreeFormatter tree = new org.eclipse.jgit.lib.TreeFormatter();
-            tree.append("leak.txt", org.eclipse.jgit.lib.FileMode.REGULAR_FILE, leak);
-            org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
-            commit.setTreeId(inserter.insert(tree));
-            org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("a", "a@bottle.test");
-            commit.setAuthor(who);
-            commit.setCommitter(who);
-            commit.setMessage("one file\n");
-            ObjectId tip = inserter.insert(commit);
-            inserter.flush();
+            ObjectId tip = commit(inserter, "one file\n", Map.of("leak.txt", leak));
             List<ReceiveCommand> create = List.of(new ReceiveCommand(ObjectId.zeroId(), tip, "refs/heads/main"));
             PushScanner scanner = new PushScanner(SecretScanner.defaults());
 
@@ -248,5 +229,20 @@ class ReceivedBlobScanTest {
         public SecretScanner ignoringValues(Set<String> values) {
             return this;
         }
+    }
+
+    /** A root commit of {@code files} (name to blob), flushed. */
+    private static ObjectId commit(ObjectInserter inserter, String message, Map<String, ObjectId> files) throws IOException {
+        org.eclipse.jgit.lib.TreeFormatter tree = new org.eclipse.jgit.lib.TreeFormatter();
+        new java.util.TreeMap<>(files).forEach((name, blob) -> tree.append(name, org.eclipse.jgit.lib.FileMode.REGULAR_FILE, blob));
+        org.eclipse.jgit.lib.CommitBuilder commit = new org.eclipse.jgit.lib.CommitBuilder();
+        commit.setTreeId(inserter.insert(tree));
+        org.eclipse.jgit.lib.PersonIdent who = new org.eclipse.jgit.lib.PersonIdent("a", "a@bottle.test");
+        commit.setAuthor(who);
+        commit.setCommitter(who);
+        commit.setMessage(message);
+        ObjectId tip = inserter.insert(commit);
+        inserter.flush();
+        return tip;
     }
 }
