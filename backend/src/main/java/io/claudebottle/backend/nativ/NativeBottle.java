@@ -17,9 +17,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -136,24 +136,13 @@ final class NativeBottle implements RunningBottle {
         return sidecar.join();
     }
 
-    private Optional<Throwable> sidecarFailure() {
-        CompletableFuture<HostSidecar> starting = sidecar;
-        if (starting == null || !starting.isCompletedExceptionally()) {
-            return Optional.empty();
-        }
-        try {
-            starting.join();
-            return Optional.empty();
-        } catch (CompletionException | CancellationException e) {
-            return Optional.of(e.getCause() != null ? e.getCause() : e);
-        }
-    }
-
     private void failIfSidecarFailed() {
-        sidecarFailure().ifPresent(cause -> {
+        CompletableFuture<HostSidecar> starting = sidecar;
+        if (starting != null && starting.state() == Future.State.FAILED) {
+            Throwable cause = starting.exceptionNow();
             throw cause instanceof BackendException b ? b
                     : new BackendException("the sidecar of " + id + " did not start: " + cause.getMessage(), cause);
-        });
+        }
     }
 
     Path stateDirectory() {
