@@ -210,12 +210,7 @@ public final class NamespaceSandbox {
             try {
                 dir = Files.createTempDirectory("bottle-sandbox-",
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                Path home = Files.createDirectory(dir.resolve("home"));
-                for (Map.Entry<String, byte[]> file : spec.homeFiles().entrySet()) {
-                    Path target = home.resolve(file.getKey());
-                    Files.createDirectories(target.getParent());
-                    Files.write(target, file.getValue());
-                }
+                writeHomeFiles(Files.createDirectory(dir.resolve("home")), spec.homeFiles());
                 Files.writeString(dir.resolve(LAUNCHER), launcherId(ProcessHandle.current()));
                 if (spec.etcHosts() != null) {
                     Files.writeString(dir.resolve(SandboxLayout.ETC_HOSTS), spec.etcHosts(), StandardCharsets.UTF_8);
@@ -238,6 +233,22 @@ public final class NamespaceSandbox {
         }
 
         private static final String LAUNCHER = "launcher";
+
+        void writeHomeFiles(Map<String, byte[]> files) {
+            try {
+                writeHomeFiles(home(), files);
+            } catch (IOException e) {
+                throw new SandboxException("cannot write the sandbox's home files under " + home() + ": " + e.getMessage(), e);
+            }
+        }
+
+        private static void writeHomeFiles(Path home, Map<String, byte[]> files) throws IOException {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                Path target = home.resolve(file.getKey());
+                Files.createDirectories(target.getParent());
+                Files.write(target, file.getValue());
+            }
+        }
 
         Path home() {
             return dir.resolve("home");

@@ -42,6 +42,8 @@ public final class NativeBackend implements Backend {
 
     public static final String NAME = "native";
     static final String AGENT_HOME = "/home/agent";
+    private static final String CA_CERT = ".bottle/ca.pem";
+    private static final String CA_BUNDLE = ".bottle/ca-bundle.pem";
     static final Map<String, Integer> AGENT_PORTS = Map.of("egress", 3128, "cred-proxy", 9099, "git-gate", 9418,
             "supervise", 9100);
     static final List<String> SIDECAR_ALIASES = AgentEnvironment.SIDECAR_ALIASES;
@@ -92,10 +94,11 @@ public final class NativeBackend implements Backend {
     }
 
     /**
-     * Brings a bottle up with as much as possible at once: the default DLP engine builds while the
-     * bottle CA is minted; then the sidecar services start on one thread while the sandbox comes up
-     * and its listeners are bound on this one. The agent command itself waits at the sandbox's gate
-     * until {@link RunningBottle#runAgent}, by when every service is up.
+     * Brings a bottle up with as much as possible at once: the bottle CA is minted on one thread,
+     * the sidecar services start on another (once the CA exists), and this one brings the sandbox
+     * up, binds its listeners and then puts the CA in the agent's home. The agent command waits at
+     * the sandbox's gate until {@link RunningBottle#runAgent}; the relay holds its connections
+     * until the services listen.
      */
     @Override
     public RunningBottle start(BottleLaunch launch, Progress progress) {
@@ -117,7 +120,9 @@ public final class NativeBackend implements Backend {
             // the agent needs only the CA and its ports. Until the services listen, the relay holds
             // the agent's connections; if they fail to start, it closes them and the bottle stops
             // (fail closed), and running the agent reports why.
-            CompletableFuture<BottleCa> caMinted = new CompletableFuture<>();
+            // The CA's own thread: the sandbox comes up meanwhile, and gets the CA before its gate opens.
+            CompletableFuture<BottleCa> caMinted = CompletableFuture.supplyAsync(() -> BottleCa.mint(id),
+                    daemonThread("bottle-ca-" + id));
             bottle.sidecarStarting(CompletableFuture.supplyAsync(() -> {
                 SidecarConfig config = SidecarConfig.read(writeSidecarFiles(launch, id, dir));
                 StartTrace.mark("native: sidecar config written and read");
@@ -132,24 +137,16 @@ public final class NativeBackend implements Backend {
                 StartTrace.mark("native: sidecar services up");
                 return started;
             }, daemonThread("bottle-sidecar-" + id)));
-            BottleCa ca;
-            try {
-                ca = BottleCa.mint(id);
-            } catch (RuntimeException | Error e) {
-                caMinted.completeExceptionally(e); // the services' thread waits for it
-                throw e;
-            }
-            caMinted.complete(ca);
-            String caPem = ca.certificatePem();
-            StartTrace.mark("native: bottle CA minted");
 
-            Sandbox sandbox = bottle.sandbox(NamespaceSandbox.launch(agentSpec(launch, id, caPem), tool));
+            Sandbox sandbox = bottle.sandbox(NamespaceSandbox.launch(agentSpec(launch, id), tool));
             StartTrace.mark("native: sandbox up, agent held at its gate (" + toolName + ")");
             state.withSandbox(NativeState.id(ProcessHandle.of(sandbox.pid()).orElseThrow(
                     () -> new BackendException("the sandbox of " + id + " ended while starting")))).write(dir);
             List<Integer> inside = services.stream().map(AGENT_PORTS::get).toList();
             List<ServerSocketChannel> listeners = NetnsListeners.bindAll(sandbox.pid(), inside);
             StartTrace.mark("native: ports " + inside + " bound inside the sandbox's netns");
+            sandbox.addHomeFiles(caFiles(minted(caMinted).certificatePem()));
+            StartTrace.mark("native: bottle CA minted and in the agent's home");
             Map<ServerSocketChannel, String> targets = new LinkedHashMap<>();
             for (int i = 0; i < listeners.size(); i++) {
                 targets.put(listeners.get(i), services.get(i));
@@ -159,6 +156,20 @@ public final class NativeBackend implements Backend {
             return bottle;
         } catch (RuntimeException | Error e) {
             bottle.close();
+            throw e;
+        }
+    }
+
+    private static BottleCa minted(CompletableFuture<BottleCa> caMinted) {
+        try {
+            return caMinted.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
             throw e;
         }
     }
@@ -270,11 +281,14 @@ public final class NativeBackend implements Backend {
         }
     }
 
-    /** What the agent runs and sees: the Docker backend's env and home files, plus the CA bundle. */
-    static SandboxSpec agentSpec(BottleLaunch launch, String id, Path workDir, String caPem) {
+    /**
+     * What the agent runs and sees: the Docker backend's env and home files; the CA files
+     * ({@link #caFiles}) join the home once the CA is minted, before the agent starts.
+     */
+    static SandboxSpec agentSpec(BottleLaunch launch, String id, Path workDir) {
         Map<String, String> env = AgentEnvironment.base(id);
-        String bundle = AGENT_HOME + "/.bottle/ca-bundle.pem";
-        env.put("NODE_EXTRA_CA_CERTS", AGENT_HOME + "/.bottle/ca.pem");
+        String bundle = AGENT_HOME + "/" + CA_BUNDLE;
+        env.put("NODE_EXTRA_CA_CERTS", AGENT_HOME + "/" + CA_CERT);
         env.put("SSL_CERT_FILE", bundle);
         env.put("GIT_SSL_CAINFO", bundle);
         env.put("CURL_CA_BUNDLE", bundle);
@@ -282,8 +296,6 @@ public final class NativeBackend implements Backend {
         env.putAll(launch.agentEnv());
         Map<String, byte[]> files = new LinkedHashMap<>();
         launch.agentFiles().forEach((path, content) -> files.put(path, content.getBytes(StandardCharsets.UTF_8)));
-        files.put(".bottle/ca.pem", caPem.getBytes(StandardCharsets.UTF_8));
-        files.put(".bottle/ca-bundle.pem", (systemBundle() + "\n" + caPem).getBytes(StandardCharsets.UTF_8));
         Map<String, Path> readOnly = new LinkedHashMap<>();
         launch.skills().forEach((name, dir) -> readOnly.put(".claude/skills/" + name, dir.toAbsolutePath()));
         StringBuilder hosts = new StringBuilder("127.0.0.1 localhost ").append(String.join(" ", SIDECAR_ALIASES))
@@ -291,8 +303,14 @@ public final class NativeBackend implements Backend {
         return new SandboxSpec(launch.agentCommand(), workDir, AGENT_HOME, env, files, readOnly, hosts.toString());
     }
 
-    private SandboxSpec agentSpec(BottleLaunch launch, String id, String caPem) {
-        return agentSpec(launch, id, workDir, caPem);
+    private SandboxSpec agentSpec(BottleLaunch launch, String id) {
+        return agentSpec(launch, id, workDir);
+    }
+
+    /** The bottle CA for the agent's home: alone for Node, and appended to the system's bundle for the rest. */
+    static Map<String, byte[]> caFiles(String caPem) {
+        return Map.of(CA_CERT, caPem.getBytes(StandardCharsets.UTF_8),
+                CA_BUNDLE, (systemBundle() + "\n" + caPem).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String systemBundle() {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,6 +60,17 @@ public final class Sandbox implements AutoCloseable {
     /** The launcher's private directory for this sandbox (removed by {@link #close()}). */
     Path stageDir() {
         return stage.dir();
+    }
+
+    /**
+     * Adds files to the command's home while the command is still held at its gate, for content
+     * made while the sandbox came up (the bottle CA). The home is the stage's directory, bound in.
+     */
+    public synchronized void addHomeFiles(Map<String, byte[]> files) {
+        if (closed || started) {
+            throw new IllegalStateException("sandbox " + pid + ": home files go in before the command starts");
+        }
+        stage.writeHomeFiles(files);
     }
 
     /** Lets the held command run on the tool's pipes; call once, after binding the listeners it needs. */

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -219,6 +220,21 @@ class NamespaceSandboxTest {
             assertThat(SandboxSupport.collect(sandbox).exit()).isZero();
             assertThat(work.resolve("started")).exists();
             assertThatThrownBy(sandbox::startCommand).hasMessageContaining("already started");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SandboxTool.class)
+    void homeFilesAddedAtTheGateAreThereWhenTheCommandStartsAndRefusedAfter(SandboxTool tool) throws Exception {
+        assumeSandbox(tool);
+        try (Sandbox sandbox = NamespaceSandbox.launch(shell(workDir(temp), "cat ~/.bottle/ca.pem"), tool)) {
+            sandbox.addHomeFiles(Map.of(".bottle/ca.pem", "late CA\n".getBytes(StandardCharsets.UTF_8)));
+            sandbox.startCommand();
+            Result r = SandboxSupport.collect(sandbox);
+            assertThat(r.exit()).isZero();
+            assertThat(r.stdout()).isEqualTo("late CA\n");
+            assertThatThrownBy(() -> sandbox.addHomeFiles(Map.of("x", new byte[0])))
+                    .hasMessageContaining("before the command starts");
         }
     }
 
