@@ -16,6 +16,12 @@ final class CompiledRule {
     private final boolean[] required;
     /** The pattern behind {@code ^}, compiled on first use (racy but idempotent: patterns are immutable). */
     private Pattern anchored;
+    /**
+     * The lead's literal prefixes by their first char (ASCII, lower case; index 128: the others),
+     * or null when any start may do: a start is checked against the few prefixes that can fit
+     * instead of all of them (up to 512), which a line of repeated keywords did at every offset.
+     */
+    private final char[][][] prefixesByFirst;
 
     private CompiledRule(int index, Rule rule, Pattern pattern, KeywordLead lead, boolean[] required) {
         this.index = index;
@@ -23,6 +29,39 @@ final class CompiledRule {
         this.pattern = pattern;
         this.lead = lead;
         this.required = required;
+        this.prefixesByFirst = byFirstChar(lead);
+    }
+
+    private static char[][][] byFirstChar(KeywordLead lead) {
+        if (lead == null || lead.prefixes() == null) return null;
+        java.util.List<java.util.List<char[]>> buckets = new java.util.ArrayList<>();
+        for (int c = 0; c <= 128; c++) buckets.add(new java.util.ArrayList<>());
+        for (char[] prefix : lead.prefixes()) {
+            if (prefix.length == 0) return null; // the empty prefix: every start may do
+            buckets.get(Math.min(prefix[0], 128)).add(prefix);
+        }
+        char[][][] out = new char[129][][];
+        for (int c = 0; c <= 128; c++) if (!buckets.get(c).isEmpty()) out[c] = buckets.get(c).toArray(char[][]::new);
+        return out;
+    }
+
+    /** {@link KeywordLead#mayStartAt}, looking only at the prefixes that start with the char at {@code p}. */
+    boolean mayStartAt(String text, int p) {
+        if (prefixesByFirst == null || p >= text.length()) return lead.mayStartAt(text, p);
+        char c = text.charAt(p);
+        char[][] candidates = prefixesByFirst[c < 128 ? (c >= 'A' && c <= 'Z' ? c + 32 : c) : 128];
+        if (candidates == null) return false;
+        for (char[] prefix : candidates) {
+            if (p + prefix.length > text.length()) continue;
+            int j = 0;
+            while (j < prefix.length && lower(text.charAt(p + j)) == prefix[j]) j++;
+            if (j == prefix.length) return true;
+        }
+        return false;
+    }
+
+    private static char lower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 
     static CompiledRule of(int index, Rule rule) {

@@ -158,8 +158,7 @@ final class HyperscanPrefilter implements Prefilter {
     @Override
     public void scan(String text, byte[] ascii, Sink sink) {
         if (database != null && !text.isEmpty()) {
-            byte[] bytes = ascii != null ? ascii : text.getBytes(StandardCharsets.ISO_8859_1);
-            if (bytes.length != text.length()) bytes = oneBytePerChar(text); // surrogate pairs became one '?'
+            byte[] bytes = ascii != null ? ascii : LayeredScan.oneBytePerChar(text);
             ThreadState state = idle.poll();
             if (state == null) state = new ThreadState(database);
             int stoppedAt;
@@ -174,15 +173,6 @@ final class HyperscanPrefilter implements Prefilter {
             }
         }
         if (!leftovers.isEmpty()) leftovers.scan(text, 0, sink);
-    }
-
-    private static byte[] oneBytePerChar(String text) {
-        byte[] b = new byte[text.length()];
-        for (int i = 0; i < b.length; i++) {
-            char c = text.charAt(i);
-            b[i] = c <= 0xFF ? (byte) c : (byte) '?';
-        }
-        return b;
     }
 
     @Override

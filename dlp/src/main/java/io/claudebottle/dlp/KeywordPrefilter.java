@@ -15,17 +15,14 @@ final class KeywordPrefilter implements Prefilter {
     private final boolean[] firstChar = new boolean[128];
     private final int[] everyLineRules;
     /**
-     * Bit per hash of the (ASCII-lower-cased) three chars a keyword starts with; a two-char keyword
-     * sets the bits of every third char. Most positions of ordinary text fail this one lookup.
+     * Bit per hash of the three chars a keyword starts with, each with bit 5 set (0x20: ASCII
+     * lower case for letters; it also merges a few punctuation chars, e.g. '_' with DEL, which only
+     * lets more positions through to the exact check); a two-char keyword sets the bits of every
+     * third char. The text's three bytes are kept in one int, shifted along, so most positions
+     * of ordinary text cost one load, a multiply and one lookup.
      */
     private final long[] trigrams = new long[1 << (TRIGRAM_BITS - 6)];
     private static final int TRIGRAM_BITS = 16;
-    /** ASCII lower-casing by table: a compare-and-branch mispredicts on mixed-case text. */
-    private static final byte[] LOWER = new byte[128];
-
-    static {
-        for (int c = 0; c < 128; c++) LOWER[c] = (byte) lower(c);
-    }
     private final boolean empty;
 
     KeywordPrefilter(List<CompiledRule> rules) {
@@ -84,14 +81,16 @@ final class KeywordPrefilter implements Prefilter {
     }
 
     private void setTrigram(int a, int b, int c) {
-        int h = trigramHash(a, b, c);
+        int h = trigramHash((a | b << 8 | c << 16) | 0x202020);
         trigrams[h >>> 6] |= 1L << h;
     }
 
-    /** {@code a, b, c}: lower-cased ASCII. */
-    private static int trigramHash(int a, int b, int c) {
-        return ((a | b << 7 | c << 14) * 0x9E3779B1) >>> (32 - TRIGRAM_BITS);
+    /** {@code folded}: three bytes, little-endian, each with bit 5 set. */
+    private static int trigramHash(int folded) {
+        return (folded * HASH) >>> (32 - TRIGRAM_BITS);
     }
+
+    private static final int HASH = 0x9E3779B1;
 
     /** True when no rule needs this prefilter (e.g. Hyperscan compiled every rule). */
     boolean isEmpty() {
@@ -111,34 +110,32 @@ final class KeywordPrefilter implements Prefilter {
         }
         reportEveryLine(text, 0, sink);
         // The same search as scan(String, int, Sink), on the bytes: no per-char String access.
-        boolean[] first = firstChar;
         long[] grams = trigrams;
         int n = ascii.length;
-        byte[] fold = LOWER;
-        int a = n > 0 ? fold[ascii[0]] : 0;
-        int b = n > 1 ? fold[ascii[1]] : 0;
-        for (int i = 0; i < n - 1; i++) {
-            int c = ascii[i];
-            int d = ascii[i + 1];
-            if (i + 2 < n) {
-                // a, b: the lower-cased bytes at i and i + 1 (ASCII: never negative)
-                int e = fold[ascii[i + 2]];
-                int h = trigramHash(a, b, e);
-                a = b;
-                b = e;
-                if ((grams[h >>> 6] & (1L << h)) == 0) continue;
-            }
-            if (c < 0 || !first[c]) continue;
-            if (d < 0) continue;
-            int pair = lower(c) * 128 + lower(d);
-            char[][] candidates = keywordsByPair[pair];
-            if (candidates == null) continue;
-            for (int k = 0; k < candidates.length; k++) {
-                char[] kw = candidates[k];
-                if (i + kw.length > n || !matchesAt(ascii, i, kw)) continue;
-                int to = Math.min(n - 1, i + RuleMatcher.MAX_MATCH - 1);
-                for (int rule : rulesByPair[pair][k]) sink.hit(rule, i, to);
-            }
+        int i = 0;
+        // w: the bytes at i, i + 1, i + 2 (ASCII, so never negative), one more read per position
+        int w = n > 1 ? (ascii[0] << 8 | ascii[1] << 16) : 0;
+        for (; i + 2 < n; i++) {
+            w = w >>> 8 | ascii[i + 2] << 16;
+            int h = ((w | 0x202020) * HASH) >>> (32 - TRIGRAM_BITS);
+            if ((grams[h >>> 6] & (1L << h)) != 0) keywordsAt(ascii, i, sink);
+        }
+        for (; i < n - 1; i++) keywordsAt(ascii, i, sink); // the last position: no trigram to read
+    }
+
+    /** Reports the keywords that occur at {@code i} (ASCII text). */
+    private void keywordsAt(byte[] ascii, int i, Sink sink) {
+        int c = ascii[i];
+        if (!firstChar[c]) return;
+        int pair = lower(c) * 128 + lower(ascii[i + 1]);
+        char[][] candidates = keywordsByPair[pair];
+        if (candidates == null) return;
+        int n = ascii.length;
+        for (int k = 0; k < candidates.length; k++) {
+            char[] kw = candidates[k];
+            if (i + kw.length > n || !matchesAt(ascii, i, kw)) continue;
+            int to = Math.min(n - 1, i + RuleMatcher.MAX_MATCH - 1);
+            for (int rule : rulesByPair[pair][k]) sink.hit(rule, i, to);
         }
     }
 

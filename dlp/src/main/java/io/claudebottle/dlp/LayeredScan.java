@@ -46,6 +46,18 @@ final class LayeredScan {
         return b.length == s.length() ? b : null;
     }
 
+    /** One byte per char, chars above 0xFF as '?' (never a run char): byte offsets are char offsets. */
+    static byte[] oneBytePerChar(String text) {
+        byte[] latin1 = text.getBytes(StandardCharsets.ISO_8859_1);
+        if (latin1.length == text.length()) return latin1; // else a surrogate pair became one '?'
+        byte[] b = new byte[text.length()];
+        for (int i = 0; i < b.length; i++) {
+            char c = text.charAt(i);
+            b[i] = c <= 0xFF ? (byte) c : (byte) '?';
+        }
+        return b;
+    }
+
     private static boolean noControls(byte[] ascii) {
         return PlainAscii.classify(ascii) == PlainAscii.PLAIN;
     }
@@ -148,10 +160,13 @@ final class LayeredScan {
         Normalizer.Mapped norm = plain ? null : Normalizer.normalize(layer.text());
         Layer t = layer;
         if (norm != null) {
-            int[] top = new int[norm.toOriginal().length];
-            for (int i = 0; i < top.length; i++) top[i] = layer.topOf(norm.toOriginal()[i]);
+            int[] top = norm.toOriginal(); // the top-level text's own offsets
+            if (layer.top() != null) {
+                top = new int[top.length];
+                for (int i = 0; i < top.length; i++) top[i] = layer.topOf(norm.toOriginal()[i]);
+            }
             t = new Layer(norm.text(), top);
-            ascii = asciiBytes(t.text());
+            ascii = norm.ascii() ? asciiBytes(t.text()) : null;
         }
         LineIndex lines = LineIndex.of(t.text());
         if (depth == 0 && norm == null) topLines = lines;
@@ -164,7 +179,7 @@ final class LayeredScan {
             return;
         }
         if (depth >= MAX_DEPTH || budget <= 0) return;
-        decodeRuns(t, ascii != null ? ascii : t.text().getBytes(StandardCharsets.ISO_8859_1), via, depth);
+        decodeRuns(t, ascii != null ? ascii : oneBytePerChar(t.text()), via, depth);
         Layer url = percentDecoded(t, lines);
         if (url != null && spend(url)) scan(url, join(via, "url"), depth + 1);
         Layer escapes = unescaped(t);
@@ -207,8 +222,9 @@ final class LayeredScan {
         Segments base64 = new Segments();
         Segments hex = new Segments();
         // Runs are found on the bytes (one per char; chars above 0xFF became '?', which ends a run),
-        // so within a run each byte is its char.
-        int n = Math.min(bytes.length, s.length());
+        // so within a run each byte is its char. (Encoded with getBytes(ISO_8859_1), a surrogate
+        // pair became one '?': an emoji shifted every later run by one and hid the secret in it.)
+        int n = bytes.length;
         EncodedRuns.find(bytes, n, MIN_BASE64_RUN, (start, end, allHex) -> {
             int len = end - start;
             // Decode a short head first: binary-looking runs (hashes, keys, compressed data) stop there.

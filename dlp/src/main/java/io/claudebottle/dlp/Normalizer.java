@@ -29,40 +29,64 @@ final class Normalizer {
         for (int i = 0; i < pairs.length; i += 2) HOMOGLYPHS.put(pairs[i].codePointAt(0), pairs[i + 1]);
     }
 
-    /** Normalised text and, for each of its chars, the offset of the original char it came from. */
-    record Mapped(String text, int[] toOriginal) {}
+    /**
+     * Normalised text and, for each of its chars, the offset of the original char it came from;
+     * {@code ascii}: the text is all ASCII (so its UTF-8 bytes are worth taking).
+     */
+    record Mapped(String text, int[] toOriginal, boolean ascii) {}
 
     private Normalizer() {}
 
     /** True when the text has nothing to normalise (printable ASCII, tab, CR, LF). */
     static boolean isPlain(String s) {
-        for (int i = 0, n = s.length(); i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x7F || (c < 0x20 && c != '\n' && c != '\t' && c != '\r')) return false;
-        }
-        return true;
+        return plainUntil(s, 0) == s.length();
     }
 
-    /** Returns null when {@link #isPlain} holds. */
+    /** The first index at or after {@code from} holding a char that is not plain, or the length. */
+    private static int plainUntil(String s, int from) {
+        int n = s.length();
+        for (int i = from; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x7F || (c < 0x20 && c != '\n' && c != '\t' && c != '\r')) return i;
+        }
+        return n;
+    }
+
+    /**
+     * Returns null when {@link #isPlain} holds. Stretches of plain chars are copied as they are
+     * (each is its own replacement), so only the chars that may hide something are looked at one
+     * by one: a large file with one accented letter costs a copy, not a code-point-by-code-point
+     * rebuild (which made such files five times slower to scan than pure ASCII ones).
+     */
     static Mapped normalize(String s) {
-        if (isPlain(s)) return null;
-        StringBuilder out = new StringBuilder(s.length());
-        int[] map = new int[s.length() + 16];
-        int n = 0;
-        for (int i = 0; i < s.length(); ) {
+        int n = s.length();
+        int next = plainUntil(s, 0);
+        if (next == n) return null;
+        StringBuilder out = new StringBuilder(n);
+        int[] map = new int[n + 16];
+        int m = 0;
+        int i = 0;
+        boolean ascii = true;
+        while (true) {
+            out.append(s, i, next);
+            for (; i < next; i++) map[m++] = i; // the map grows only below, where chars may multiply
+            if (i >= n) break;
             int cp = s.codePointAt(i);
-            int width = Character.charCount(cp);
             String replacement = replacementFor(cp);
             if (replacement != null) {
-                if (n + replacement.length() > map.length) map = Arrays.copyOf(map, Math.max(map.length * 2, n + replacement.length()));
+                int room = m + replacement.length() + (n - i);
+                if (room > map.length) map = Arrays.copyOf(map, Math.max(map.length * 2, room));
                 for (int k = 0; k < replacement.length(); k++) {
-                    out.append(replacement.charAt(k));
-                    map[n++] = i;
+                    char c = replacement.charAt(k);
+                    ascii &= c < 0x80;
+                    out.append(c);
+                    map[m++] = i;
                 }
             }
-            i += width;
+            i += Character.charCount(cp);
+            next = plainUntil(s, i);
         }
-        return new Mapped(out.toString(), Arrays.copyOf(map, n));
+        return new Mapped(out.toString(), Arrays.copyOf(map, m), ascii);
     }
 
     /** What a code point becomes: itself, an ASCII look-alike, its NFKC form, or null (dropped). */

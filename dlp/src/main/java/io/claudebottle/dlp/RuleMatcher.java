@@ -83,11 +83,12 @@ final class RuleMatcher {
      */
     List<RawMatch> find(String text, byte[] ascii, boolean[] disabled, LineIndex lines, ScanBudget budget) {
         if (text.isEmpty() || budget.exhausted()) return List.of();
-        Candidates candidates = new Candidates(lines, disabled, lineRules);
+        // The pure-Java prefilter reports keyword positions: kept, they spare rescanning each line.
+        Candidates candidates = new Candidates(lines, disabled, lineRules, prefilter == keywords);
         prefilter.scan(text, ascii, candidates);
         long[] keys = candidates.sorted();
         List<RawMatch> out = new ArrayList<>();
-        Work work = new Work(budget);
+        Work work = new Work(budget, rules.size(), candidates.keywordHits());
         // Keyword-led rules first: cheap per candidate, so when the budget runs out on a hostile
         // line, the secrets it holds have mostly been found already. By line, then rule.
         long[] leadKeys = new long[keys.length];
@@ -111,18 +112,59 @@ final class RuleMatcher {
         return out;
     }
 
-    /** The scan's budget and a reusable window for RE2J. */
+    /** The scan's budget, a reusable window for RE2J and the per-line buffers. */
     private static final class Work {
         final ScanBudget budget;
         final CountingWindow window = new CountingWindow();
+        /** Per rule: wanted on the current line (cleared after each line). */
+        final boolean[] wanted;
+        final Occurrences occurrences;
+        /** The prefilter's keyword hits of the whole text, or null when the line must be rescanned. */
+        final KeywordHits hits;
 
-        Work(ScanBudget budget) {
+        /**
+         * Per rule, the last anchored attempt that failed before its window's end: where it started
+         * and how many chars RE2J read ({@code failedLength}, 0: none yet). RE2J's answer depends
+         * only on the chars it read, so an attempt over the same chars fails too.
+         */
+        final int[] failedAt;
+        final int[] failedLength;
+
+        Work(ScanBudget budget, int rules, KeywordHits hits) {
             this.budget = budget;
+            this.wanted = new boolean[rules];
+            this.occurrences = new Occurrences(wanted, this);
+            this.hits = hits;
+            this.failedAt = new int[rules];
+            this.failedLength = new int[rules];
         }
 
         /** Charges what RE2J read in the window; false (and marks where) once the budget is gone. */
         boolean charge(CompiledRule rule, int at) {
             return spend((long) ScanBudget.PER_CALL + window.reads() * ScanBudget.weight(rule.pattern().programSize()), at);
+        }
+
+        /** Per line, the last offsets of the required-char sets asked for so far (rules share a few sets). */
+        private final boolean[][] requiredSets = new boolean[8][];
+        private final int[] requiredLast = new int[8];
+        private int requiredCount;
+        private int requiredLine = -1;
+
+        /** {@link #lastOf}, remembered for the line starting at {@code ls}. */
+        int lastRequired(boolean[] chars, String text, int ls, int lineLimit) {
+            if (ls != requiredLine) {
+                requiredLine = ls;
+                requiredCount = 0;
+            }
+            for (int k = 0; k < requiredCount; k++) {
+                if (requiredSets[k] == chars || Arrays.equals(requiredSets[k], chars)) return requiredLast[k];
+            }
+            int last = lastOf(chars, text, ls, lineLimit);
+            if (requiredCount < requiredSets.length) {
+                requiredSets[requiredCount] = chars;
+                requiredLast[requiredCount++] = last;
+            }
+            return last;
         }
 
         boolean spend(long units, int at) {
@@ -139,13 +181,19 @@ final class RuleMatcher {
     private boolean confirmLeadRules(long[] keys, int from, int to, String text, LineIndex lines, List<RawMatch> out, Work work) {
         int ls = (int) (keys[from] >>> 32);
         int le = lines.lineEnd(lines.lineOf(ls));
-        boolean[] wanted = new boolean[rules.size()];
+        boolean[] wanted = work.wanted;
         for (int i = from; i < to; i++) wanted[(int) keys[i]] = true;
-        if (!work.spend((le - ls) / 8 + 1, ls)) return false;
-        Occurrences occurrences = new Occurrences(wanted, work);
-        keywords.scanKeywords(text, ls, le, occurrences);
-        if (occurrences.overspent) return false;
-        long[] at = occurrences.sorted(); // by rule, then position
+        try {
+            if (!work.spend((le - ls) / 8 + 1, ls)) return false;
+            Occurrences occurrences = work.occurrences.reset();
+            // The same hits in the same order either way, so the budget runs out at the same place.
+            if (work.hits != null) work.hits.replay(ls, le, occurrences);
+            else keywords.scanKeywords(text, ls, le, occurrences);
+            if (occurrences.overspent) return false;
+        } finally {
+            for (int i = from; i < to; i++) wanted[(int) keys[i]] = false;
+        }
+        long[] at = work.occurrences.sorted(); // by rule, then position
         for (int i = 0; i < at.length; ) {
             int rule = (int) (at[i] >>> 32);
             int j = i;
@@ -169,6 +217,12 @@ final class RuleMatcher {
             this.work = work;
         }
 
+        Occurrences reset() {
+            size = 0;
+            overspent = false;
+            return this;
+        }
+
         @Override
         public void hit(int rule, int from, int to) {
             if (!wanted[rule] || overspent) return;
@@ -180,10 +234,67 @@ final class RuleMatcher {
             keys[size++] = ((long) rule << 32) | from;
         }
 
+        /**
+         * By rule, then position. Hits arrive in text order, so a stable counting sort by rule
+         * gives the same array as sorting; on a line of a million hits it is linear, not n log n.
+         */
         long[] sorted() {
-            long[] a = Arrays.copyOf(keys, size);
-            Arrays.sort(a);
+            if (size <= 256) {
+                long[] a = Arrays.copyOf(keys, size);
+                Arrays.sort(a);
+                return a;
+            }
+            int[] start = new int[wanted.length + 1];
+            for (int i = 0; i < size; i++) start[(int) (keys[i] >>> 32) + 1]++;
+            for (int r = 0; r < wanted.length; r++) start[r + 1] += start[r];
+            long[] a = new long[size];
+            for (int i = 0; i < size; i++) a[start[(int) (keys[i] >>> 32)]++] = keys[i];
             return a;
+        }
+    }
+
+    /**
+     * Every keyword hit of a keyword-led rule, as the pure-Java prefilter reported it over the whole
+     * text: in text order, which is the order a rescan of one line reports them in. Bounded: past
+     * {@link #MAX} hits (hostile text) none are kept and lines are rescanned as before.
+     */
+    static final class KeywordHits {
+        static final int MAX = 1 << 20;
+        private long[] hits = new long[256];
+        private int size;
+        private boolean overflow;
+
+        void add(int rule, int from) {
+            if (overflow) return;
+            if (size == hits.length) {
+                if (size >= MAX) {
+                    overflow = true;
+                    hits = null;
+                    return;
+                }
+                hits = Arrays.copyOf(hits, size * 2);
+            }
+            hits[size++] = ((long) from << 32) | rule;
+        }
+
+        KeywordHits orNull() {
+            return overflow ? null : this;
+        }
+
+        /** Hands {@code sink} the hits at positions in {@code [from, to)}, in the order they came. */
+        void replay(int from, int to, Prefilter.Sink sink) {
+            int lo = 0;
+            int hi = size;
+            while (lo < hi) { // the first hit at or after from (positions never decrease)
+                int mid = (lo + hi) >>> 1;
+                if ((int) (hits[mid] >>> 32) < from) lo = mid + 1;
+                else hi = mid;
+            }
+            for (int i = lo; i < size; i++) {
+                int at = (int) (hits[i] >>> 32);
+                if (at >= to) break;
+                sink.hit((int) hits[i], at, at);
+            }
         }
     }
 
@@ -196,7 +307,7 @@ final class RuleMatcher {
         KeywordLead lead = rule.lead();
         int lineLimit = le < text.length() ? le + 1 : le; // the newline is visible as a delimiter
         // A match starting at p holds a required char at or after p: none after the last one.
-        int lastStart = rule.required() == null ? lineLimit : lastOf(rule.required(), text, ls, lineLimit);
+        int lastStart = rule.required() == null ? lineLimit : work.lastRequired(rule.required(), text, ls, lineLimit);
         if (!work.spend((lineLimit - Math.max(ls, lastStart)) / 8 + 1, ls)) return false;
         int covered = ls;
         int previous = -1;
@@ -211,9 +322,16 @@ final class RuleMatcher {
             if (!work.spend((k - earliest) / 8 + 1, k)) return false;
             for (int p = earliest; p <= k && p <= lastStart; p++) {
                 if (lead.wordBoundary() && p > 0 && KeywordLead.isWordChar(text.charAt(p - 1))) continue;
-                if (!lead.mayStartAt(text, p)) continue;
+                if (!rule.mayStartAt(text, p)) continue;
                 // One window: a failure inside a shorter one would not prove the match absent.
                 int we = Math.min(p + WINDOW, lineLimit);
+                int known = work.failedLength[ruleIndex];
+                if (known > 0 && p + known < we && text.regionMatches(p, text, work.failedAt[ruleIndex], known)) {
+                    // The chars RE2J read in a failed attempt, again, inside the window: it fails
+                    // again. A line of one near miss repeated costs a comparison per copy, not an NFA run.
+                    if (!work.spend(known / 8 + ScanBudget.PER_KEYWORD, p)) return false;
+                    continue;
+                }
                 window.set(text, p, we);
                 m = m == null ? rule.anchored().matcher(window) : m.reset(window);
                 boolean matched = m.lookingAt();
@@ -231,6 +349,10 @@ final class RuleMatcher {
                 if (!matched && window.furthest() >= we - p - 1 && we < lineLimit) { // undecided at the window's end: the same
                     covered = skipRun(text, Math.max(p, we - RUN_SAMPLE), we, lineLimit);
                     break;
+                }
+                if (!matched && window.furthest() >= 0 && p + window.furthest() + 1 < we) {
+                    work.failedAt[ruleIndex] = p;
+                    work.failedLength[ruleIndex] = window.furthest() + 1;
                 }
             }
         }
@@ -323,17 +445,27 @@ final class RuleMatcher {
         private int line = -1; // the line of the previous hit: hits mostly arrive in text order
         private int lineStart = 0;
         private int lineEnd = -1;
+        /** Keyword hits of keyword-led rules, kept when the hits are keyword positions; else null. */
+        private final KeywordHits keywordHits;
 
-        Candidates(LineIndex lines, boolean[] disabled, boolean[] lineRules) {
+        Candidates(LineIndex lines, boolean[] disabled, boolean[] lineRules, boolean keepKeywordHits) {
             this.lines = lines;
             this.disabled = disabled;
             this.lineRules = lineRules;
             this.lastKey = new long[lineRules.length];
             Arrays.fill(lastKey, -1);
+            this.keywordHits = keepKeywordHits ? new KeywordHits() : null;
+        }
+
+        /** The kept keyword hits, or null (not kept, or too many). */
+        KeywordHits keywordHits() {
+            return keywordHits == null ? null : keywordHits.orNull();
         }
 
         @Override
         public void hit(int rule, int from, int to) {
+            // Kept before the disabled check: a line rescan reports disabled rules' keywords too.
+            if (keywordHits != null && lineRules[rule]) keywordHits.add(rule, from);
             if (disabled != null && disabled[rule]) return;
             if (from < lineStart || from > lineEnd) {
                 line = lines.lineOf(from);
