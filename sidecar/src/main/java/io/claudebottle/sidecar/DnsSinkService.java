@@ -5,6 +5,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -45,9 +46,24 @@ final class DnsSinkService implements SidecarService {
         } catch (IOException e) {
             throw new UncheckedIOException("dns: cannot use bind address " + ctx.bind() + ": " + e.getMessage(), e);
         }
-        DatagramSocket udp = null;
+        // With port 0 the kernel picks UDP's port, which another process may hold for TCP: pick again.
+        int attempts = config.port() == 0 ? 20 : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return listen(bind, config.port(), ctx);
+            } catch (IOException e) {
+                if (attempt < attempts && e instanceof BindException) continue;
+                throw new UncheckedIOException("dns: cannot listen on " + ctx.bind() + ":" + config.port() + ": " + e.getMessage()
+                        + (config.port() < 1024 ? " (a port below 1024 needs CAP_NET_BIND_SERVICE or"
+                        + " net.ipv4.ip_unprivileged_port_start <= " + config.port() + ")" : "")
+                        + " (check \"dns.port\" in the sidecar config)", e);
+            }
+        }
+    }
+
+    private static DnsSinkService listen(InetAddress bind, int port, SidecarContext ctx) throws IOException {
+        DatagramSocket udp = new DatagramSocket(new InetSocketAddress(bind, port));
         try {
-            udp = new DatagramSocket(new InetSocketAddress(bind, config.port()));
             // TCP on the port UDP got (the kernel picked it when the config said 0)
             ServerSocket tcp = new ServerSocket();
             tcp.setReuseAddress(true);
@@ -57,11 +73,8 @@ final class DnsSinkService implements SidecarService {
             Thread.ofPlatform().daemon().name("dns-tcp").start(service::acceptTcp);
             return service;
         } catch (IOException e) {
-            if (udp != null) udp.close();
-            throw new UncheckedIOException("dns: cannot listen on " + ctx.bind() + ":" + config.port() + ": " + e.getMessage()
-                    + (config.port() < 1024 ? " (a port below 1024 needs CAP_NET_BIND_SERVICE or"
-                    + " net.ipv4.ip_unprivileged_port_start <= " + config.port() + ")" : "")
-                    + " (check \"dns.port\" in the sidecar config)", e);
+            udp.close();
+            throw e;
         }
     }
 
