@@ -6,8 +6,9 @@
 #   - teardown: agent command done -> launcher exited with everything removed;
 #   - where a start's time goes, from the launcher's and the sidecar's trace marks
 #     (-Dbottle.trace=start, one clock): CLI JVM boot, manifests + preflight + images, networks and
-#     firewall rule, sidecar create/start, sidecar JVM boot, CA minting, DLP engine (Hyperscan
-#     database from the image's cache), service binds, health seen, agent create/start;
+#     firewall rule, sidecar create/start, sidecar JVM boot, CA minting, CA seen by the launcher,
+#     agent create/start (the agent's path); and, alongside it, when the sidecar had its DLP engine
+#     (Hyperscan database from the image's cache), its services bound and its health seen;
 #   - sidecar RSS idle and under load (target: <= 96 MB idle), and how many idle bottles fit in 8 GB.
 # BASELINE_JAR=/path/to/other/bottle.jar runs an older build alternately in the same run (its own
 # images, built first if missing) and prints its figures next to these: before/after on the same
@@ -49,7 +50,7 @@ done
 bottle_with() { local j="$1"; shift; # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" $(launcher_opts) ${aot[$j]} "$@"; }
 for j in "${jars[@]}"; do bottle_with "$j" -jar "$j" images build >/dev/null; done
-agent_image="$(docker images --format '{{.Repository}}:{{.Tag}}' claude-bottle-agent | head -1)"
+agent_image="$(docker images --format '{{.Repository}}:{{.Tag}}' claude-bottle-agent | awk 'NR == 1')" # not head: pipefail and an early-closed pipe
 
 registered="$(docker info --format '{{json .Runtimes}}')"
 runtimes="${RUNTIMES:-runc$(grep -q '"runsc"' <<<"$registered" && echo ' runsc')}"
@@ -59,12 +60,15 @@ mem_mb() { # resident memory of a container in MB (cgroup usage minus page cache
 }
 
 # Phases from the trace marks ("trace <ms since t0> ms  cpu <ms> ms  <phase>"), in the order they happen.
+# The agent's path: the launcher starts the agent as soon as the sidecar announces its CA (a build
+# without that mark waits for the sidecar's health first, which then shows in "agent create").
 phase_keys=("cli: main" "cli: command line parsed" "docker: start" "docker: networks" "docker: sidecar created"
-            "docker: sidecar started" "sidecar: main" "sidecar: CA minted" "sidecar: DLP engine built"
-            "sidecar: supervise bound" "docker: sidecar healthy" "docker: agent created")
+            "docker: sidecar started" "sidecar: main" "sidecar: CA minted" "docker: CA received" "docker: agent created")
 phase_names=("CLI JVM boot" "CLI parse" "manifests+preflight+images" "networks+firewall" "sidecar create"
-             "sidecar connect+start" "sidecar JVM boot" "CA minting" "DLP engine (parallel to CA)"
-             "service binds" "health seen" "agent create")
+             "sidecar connect+start" "sidecar JVM boot" "CA minting" "CA seen by the launcher" "agent create")
+# The sidecar's own path, alongside the agent's start: when (ms since launch) each step was done.
+side_keys=("sidecar: DLP engine built" "sidecar: supervise bound" "docker: sidecar healthy")
+side_names=("DLP engine built" "services bound" "health seen by the launcher")
 
 for rt in $runtimes; do
   declare -A start_ms=() bare_ms=() teardown_ms=() phase=()
@@ -81,10 +85,14 @@ for rt in $runtimes; do
       start_ms[$n]+="$((out - t0)) "; teardown_ms[$n]+="$((t2 - out)) "
       prev=0
       for i in "${!phase_keys[@]}"; do
-        at="$(grep -m1 -F "  ${phase_keys[$i]}" "$log" | awk '{print $3}')"
+        at="$(grep -m1 -F "  ${phase_keys[$i]}" "$log" | awk '{print $3}' || true)" # a mark an older build lacks
         if [ -n "$at" ]; then phase[$n,$i]+="$((at - prev)) "; prev=$at; fi
       done
       [ "$prev" -gt 0 ] && phase[$n,agent]+="$((out - t0 - prev)) "
+      for i in "${!side_keys[@]}"; do
+        at="$(grep -m1 -F "  ${side_keys[$i]}" "$log" | awk '{print $3}' || true)"
+        if [ -n "$at" ]; then phase[$n,side$i]+="$at "; fi
+      done
       if [ "$prev" -eq 0 ]; then # an older build without trace marks: its progress lines, stamped
         at() { grep -m1 -F "$1" "$log" | cut -d' ' -f1; }
         tn=$(at ': networks'); ts=$(at ': sidecar ('); th=$(at ': sidecar healthy')
@@ -109,6 +117,11 @@ for rt in $runtimes; do
     done
     [ -n "${phase[$n,agent]:-}" ] && line+="agent start to its command $(tr ' ' '\n' <<<"${phase[$n,agent]}" | grep . | median)"
     [ -n "$line" ] && echo "[$n] phases (ms, median): $line"
+    line=""
+    for i in "${!side_keys[@]}"; do
+      [ -n "${phase[$n,side$i]:-}" ] && line+="${side_names[$i]} $(tr ' ' '\n' <<<"${phase[$n,side$i]}" | grep . | median), "
+    done
+    [ -n "$line" ] && echo "[$n] sidecar steps (ms since launch, median): ${line%, }"
     [ -n "${phase[$n,coarse]:-}" ] && echo "[$n] phases (ms; CLI+preflight / networks / sidecar to healthy / agent): ${phase[$n,coarse]}"
   done
 
@@ -118,7 +131,7 @@ for rt in $runtimes; do
     launcher=$!
     id=""
     for _ in $(seq 240); do
-      id="$(docker ps --filter label=io.claudebottle.role=agent --format '{{.Label "io.claudebottle.bottle-id"}}' | head -1)"
+      id="$(docker ps --filter label=io.claudebottle.role=agent --format '{{.Label "io.claudebottle.bottle-id"}}' | awk 'NR == 1')"
       [ -n "$id" ] && break
       sleep 0.5
     done

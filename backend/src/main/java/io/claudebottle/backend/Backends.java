@@ -58,7 +58,12 @@ public final class Backends {
      * backend when no Docker engine is reachable (and the native one can run here).
      */
     public static Choice chooseForStart(String option, Map<String, String> env) {
-        return chooseForStart(option, env, DockerConnection::available, NativeBackend::unavailable);
+        return chooseForStart(option, env, DockerConnection::available);
+    }
+
+    /** As {@link #chooseForStart(String, Map)}, with the engine's reachability from a connection the caller opened. */
+    public static Choice chooseForStart(String option, Map<String, String> env, BooleanSupplier dockerReachable) {
+        return chooseForStart(option, env, dockerReachable, NativeBackend::unavailable);
     }
 
     static Choice chooseForStart(String option, Map<String, String> env, BooleanSupplier dockerReachable,

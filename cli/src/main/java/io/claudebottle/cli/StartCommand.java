@@ -27,6 +27,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** {@code bottle start <agent>}: preflight, images, bottle up, the terminal attached to claude, teardown. */
 @Command(name = "start",
@@ -67,9 +69,31 @@ final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        StartTrace.mark("cli: command line parsed");
+        // Docker is the default backend: its connection is opened while the manifests are read.
+        CompletableFuture<DockerBackend> docker = mayUseDocker()
+                ? CompletableFuture.supplyAsync(DockerBackend::open, Thread::startVirtualThread) : null;
+        try {
+            return start(docker);
+        } finally {
+            if (docker != null) {
+                docker.thenAccept(DockerBackend::close); // a no-op when the Docker path closed it already
+            }
+        }
+    }
+
+    /** Whether this start may run on Docker: no backend named, or docker named. */
+    private boolean mayUseDocker() {
+        try {
+            return Backends.resolveName(backendName, System.getenv()).equals(Backends.DEFAULT);
+        } catch (BackendException e) {
+            return false; // reported by the backend choice below
+        }
+    }
+
+    private int start(CompletableFuture<DockerBackend> docker) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        StartTrace.mark("cli: command line parsed");
         Manifests manifests = ManifestSession.load();
         Optional<BottlePolicy> policy = manifests.policy(agent);
         StartTrace.mark("cli: manifests loaded, policy resolved");
@@ -95,7 +119,8 @@ final class StartCommand implements Callable<Integer> {
         }
         Backends.Choice choice;
         try {
-            choice = Backends.chooseForStart(backendName, System.getenv());
+            choice = Backends.chooseForStart(backendName, System.getenv(),
+                    () -> docker != null && docker.handle((opened, failure) -> failure == null).join());
         } catch (BackendException e) {
             err.println("bottle: " + e.getMessage());
             return 2;
@@ -107,17 +132,23 @@ final class StartCommand implements Callable<Integer> {
         if (choice.name().equals(SmolmachinesBackend.NAME)) {
             return startSmolmachines(plan, choice, out, err);
         }
-        try (DockerBackend backend = DockerBackend.open().allowHostReachable(allowHostReachable)) {
-            warnAboutLeftovers(backend, "", err);
+        try (DockerBackend backend = (docker != null ? await(docker) : DockerBackend.open())
+                .allowHostReachable(allowHostReachable).prepareStart()) {
+            // independent questions to the engine, side by side while the preflight is printed
+            SidecarApp app = SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR);
+            ImageBuilder builder = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), offline);
+            var leftovers = CompletableFuture.supplyAsync(backend::leftovers, Thread::startVirtualThread);
+            var built = CompletableFuture.supplyAsync(() -> builder.existing(app), Thread::startVirtualThread);
             String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
+            warnAboutLeftovers(await(leftovers), "", err);
             out.println("backend  docker  (" + choice.reason() + ")");
             Preflight.print(plan, chosenRuntime, out);
+            StartTrace.mark("cli: preflight printed");
             if (!yes && !confirm(out)) {
                 err.println("bottle: not started");
                 return 1;
             }
-            var images = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), offline)
-                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+            var images = await(built).orElseGet(() -> builder.ensureAll(app));
             err.flush();
             return runUntilAgentExits(backend, plan.toLaunch(images, Optional.of(chosenRuntime), true), err);
         } catch (BackendException e) {
@@ -175,7 +206,10 @@ final class StartCommand implements Callable<Integer> {
     }
 
     private static void warnAboutLeftovers(Backend backend, String kind, PrintWriter err) {
-        List<BottleInfo> leftovers = backend.leftovers();
+        warnAboutLeftovers(backend.leftovers(), kind, err);
+    }
+
+    private static void warnAboutLeftovers(List<BottleInfo> leftovers, String kind, PrintWriter err) {
         if (!leftovers.isEmpty()) {
             err.println("bottle: warning: " + leftovers.size() + " " + kind + "bottle(s) left behind by a killed launcher ("
                     + String.join(", ", leftovers.stream().map(BottleInfo::bottleId).toList()) + "); `bottle gc` removes them");
@@ -191,6 +225,18 @@ final class StartCommand implements Callable<Integer> {
             int code = bottle.runAgent(Duration.ofDays(365)).exitCode();
             err.println("bottle: " + bottle.bottleId() + ": agent exited (" + code + "); removing the bottle");
             return code;
+        }
+    }
+
+    /** The value of a background step, its failure rethrown as it was thrown. */
+    private static <T> T await(CompletableFuture<T> step) {
+        try {
+            return step.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
         }
     }
 

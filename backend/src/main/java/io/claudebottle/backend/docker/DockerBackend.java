@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.api.model.Network;
 import io.claudebottle.backend.AgentEnvironment;
 import io.claudebottle.backend.Backend;
@@ -33,7 +34,13 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * The Docker backend. Per bottle: an {@code --internal} network whose bridge has a predictable name
@@ -59,6 +66,8 @@ public final class DockerBackend implements Backend {
     private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private volatile boolean allowHostReachable;
+    private volatile Info info;
+    private CompletableFuture<Optional<String>> firewallGap;
 
     public DockerBackend(DockerClient docker) {
         this(docker, new HostFirewall());
@@ -93,21 +102,48 @@ public final class DockerBackend implements Backend {
         return "docker";
     }
 
+    /**
+     * Starts what {@link #start} checks first (whether the host firewall rule can be installed) in the
+     * background, so that it overlaps a launcher's preflight.
+     */
+    public DockerBackend prepareStart() {
+        firewallGap();
+        return this;
+    }
+
+    /** Why the host firewall rule cannot be installed, or empty; checked once per backend. */
+    private synchronized CompletableFuture<Optional<String>> firewallGap() {
+        if (firewallGap == null) {
+            firewallGap = CompletableFuture.supplyAsync(firewall::unavailable, Thread::startVirtualThread);
+        }
+        return firewallGap;
+    }
+
     /** The runtime a launch would use: {@code runsc} when registered, unless {@code requested} says otherwise. */
-    public String runtimeFor(java.util.Optional<String> requested) {
-        return RuntimeDetector.choose(docker, requested);
+    public String runtimeFor(Optional<String> requested) {
+        return RuntimeDetector.choose(docker, info(), requested, ImageBuilder.defaultCacheDir());
+    }
+
+    /** The engine's {@code docker info}, asked once: the preflight's runtime choice and the start share it. */
+    private Info info() {
+        var known = info;
+        if (known == null) {
+            known = docker.infoCmd().exec();
+            info = known;
+        }
+        return known;
     }
 
     @Override
     public RunningBottle start(BottleLaunch launch, Progress progress) {
         StartTrace.mark("docker: start (preflight and images done)");
         long t0 = System.nanoTime();
-        java.util.Optional<String> noFirewall = firewall.unavailable();
+        Optional<String> noFirewall = firewallGap().join();
         if (noFirewall.isPresent() && !allowHostReachable) {
             throw new BackendException(HostFirewall.refusal(noFirewall.get()));
         }
         noFirewall.ifPresent(why -> progress.step(HostFirewall.warning(why)));
-        String runtime = RuntimeDetector.choose(docker, launch.runtime());
+        String runtime = runtimeFor(launch.runtime());
         String suffix = HexFormat.of().formatHex(random.generateSeed(3));
         String id = launch.agent() + "-" + suffix;
         Names names = new Names(id, "cb" + suffix + "i", "cb" + suffix + "e");
@@ -115,7 +151,7 @@ public final class DockerBackend implements Backend {
         try {
             progress.step("bottle " + id + ": networks (internal bridge " + names.internalBridge() + ", runtime " + runtime + ")");
             // the two networks are independent: create them side by side (each is a few hundred ms of dockerd work)
-            var egress = java.util.concurrent.CompletableFuture.runAsync(() ->
+            var egress = CompletableFuture.runAsync(() ->
                     createNetwork(names.egress(), names.egressBridge(), false, launch, id, runtime, "egress"),
                     Thread::startVirtualThread);
             createNetwork(names.internal(), names.internalBridge(), true, launch, id, runtime, "internal");
@@ -132,23 +168,56 @@ public final class DockerBackend implements Backend {
                     .withContainerNetwork(new ContainerNetwork().withAliases(SIDECAR_ALIASES)).exec();
             docker.startContainerCmd(sidecar).exec();
             StartTrace.mark("docker: sidecar started");
-            String supervise = sidecarAddress(sidecar, names.egress());
-            waitHealthy(supervise, sidecar, id);
-            String caPem = get(supervise, "/ca.pem");
-            StartTrace.mark("docker: sidecar healthy");
-            if (StartTrace.on()) {
-                sidecarTrace(sidecar);
-            }
-            progress.step("bottle " + id + ": sidecar healthy (" + elapsed(t0) + ")");
-
-            progress.step("bottle " + id + ": agent");
-            createAgent(launch, id, runtime, names, caPem, containerAddress(sidecar, names.internal()));
+            // The agent needs only the CA certificate, which the sidecar announces the moment it is minted:
+            // the agent container is created and started while the services come up, and health is
+            // checked alongside. The agent's entrypoint waits for that health before its command runs.
+            SidecarOutput output = SidecarOutput.follow(docker, sidecar);
+            List<String> addresses = sidecarAddresses(sidecar, names);
+            String supervise = "http://" + addresses.getFirst() + ":" + SUPERVISE_PORT;
+            CompletableFuture<Void> healthy = CompletableFuture.runAsync(() -> {
+                try {
+                    waitHealthy(supervise, sidecar, id);
+                } finally {
+                    output.close();
+                }
+                StartTrace.mark("docker: sidecar healthy");
+                if (StartTrace.on()) {
+                    sidecarTrace(sidecar);
+                }
+                // no progress line here: by now the user's terminal may belong to the agent
+            }, Thread::startVirtualThread);
+            bottle.sidecarStarting(healthy);
+            String caPem = awaitCa(output.caCertificate(), healthy, supervise);
+            StartTrace.mark("docker: CA received");
+            progress.step("bottle " + id + ": agent (" + elapsed(t0) + ")");
+            createAgent(launch, id, runtime, names, caPem, addresses.getLast());
             StartTrace.mark("docker: agent created");
             return bottle;
         } catch (RuntimeException e) {
             bottle.close();
             throw e;
         }
+    }
+
+    /**
+     * The bottle CA certificate: as the sidecar announced it, else (a sidecar that does not announce
+     * it) from its supervise endpoint once it is healthy. A sidecar that fails first fails the start.
+     */
+    private String awaitCa(CompletableFuture<String> announced,
+                           CompletableFuture<Void> healthy, String supervise) {
+        try {
+            CompletableFuture.anyOf(announced, healthy).get();
+        } catch (ExecutionException e) {
+            // the sidecar failed before it was healthy, or its output ended without the CA line: see below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while waiting for the bottle CA", e);
+        }
+        if (announced.state() == Future.State.SUCCESS) {
+            return announced.resultNow();
+        }
+        join(healthy); // throws why the sidecar failed
+        return get(supervise, "/ca.pem");
     }
 
     /** The sidecar's own trace marks (on the launcher's clock) among the launcher's, for the start benchmark. */
@@ -164,10 +233,12 @@ public final class DockerBackend implements Backend {
         return (System.nanoTime() - t0) / 1_000_000 + " ms";
     }
 
-    private static void join(java.util.concurrent.CompletableFuture<Void> task) {
+    private static void join(CompletableFuture<Void> task) {
         try {
             task.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CancellationException e) {
+            throw new BackendException("cancelled", e);
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -275,6 +346,9 @@ public final class DockerBackend implements Backend {
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
         envList.add("BOTTLE_FILES=" + Tarball.base64(files));
+        // the agent starts while the sidecar's services may still be coming up: its entrypoint waits until
+        // this port, which the sidecar binds after all the others, accepts a connection
+        envList.add("BOTTLE_SIDECAR_READY=supervise:" + SUPERVISE_PORT);
         List<Bind> binds = new ArrayList<>();
         launch.skills().forEach((name, dir) ->
                 binds.add(Bind.parse(dir.toAbsolutePath() + ":" + AGENT_HOME + "/.claude/skills/" + name + ":ro")));
@@ -309,22 +383,18 @@ public final class DockerBackend implements Backend {
         create.exec();
     }
 
-    /** The container's address on {@code network}. */
-    private String containerAddress(String container, String network) {
-        ContainerNetwork net = docker.inspectContainerCmd(container).exec().getNetworkSettings().getNetworks().get(network);
-        if (net == null || net.getIpAddress() == null || net.getIpAddress().isEmpty()) {
-            throw new BackendException("the sidecar has no address on " + network);
-        }
-        return net.getIpAddress();
-    }
-
-    private String sidecarAddress(String sidecar, String egressNetwork) {
+    /** The sidecar's address on each of the bottle's networks (egress first, then internal), from one inspect. */
+    private List<String> sidecarAddresses(String sidecar, Names names) {
         var networks = docker.inspectContainerCmd(sidecar).exec().getNetworkSettings().getNetworks();
-        ContainerNetwork net = networks.get(egressNetwork);
-        if (net == null || net.getIpAddress() == null || net.getIpAddress().isEmpty()) {
-            throw new BackendException("the sidecar has no address on " + egressNetwork);
+        List<String> addresses = new ArrayList<>();
+        for (String network : List.of(names.egress(), names.internal())) {
+            ContainerNetwork net = networks.get(network);
+            if (net == null || net.getIpAddress() == null || net.getIpAddress().isEmpty()) {
+                throw new BackendException("the sidecar has no address on " + network);
+            }
+            addresses.add(net.getIpAddress());
         }
-        return "http://" + net.getIpAddress() + ":" + SUPERVISE_PORT;
+        return addresses;
     }
 
     void waitHealthy(String supervise, String sidecar, String id) {
@@ -334,9 +404,10 @@ public final class DockerBackend implements Backend {
     void waitHealthy(String supervise, String sidecar, String id, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         String last = "no answer";
-        while (Instant.now().isBefore(deadline)) {
-            var state = docker.inspectContainerCmd(sidecar).exec().getState();
-            if (!Boolean.TRUE.equals(state.getRunning())) {
+        for (int attempt = 0; Instant.now().isBefore(deadline); attempt++) {
+            // whether it still runs, every half second: each inspect is dockerd CPU the starting bottle needs
+            var state = attempt % 10 == 0 ? docker.inspectContainerCmd(sidecar).exec().getState() : null;
+            if (state != null && !Boolean.TRUE.equals(state.getRunning())) {
                 throw new BackendException("the sidecar of " + id + " exited (code " + state.getExitCodeLong()
                         + ") before it was healthy; its log:\n" + DockerBottle.logs(docker, sidecar, 40));
             }
@@ -408,10 +479,12 @@ public final class DockerBackend implements Backend {
 
     @Override
     public List<BottleInfo> leftovers() {
-        List<BottleInfo> dead = new ArrayList<>(list().stream().filter(b -> !b.launcherAlive()).toList());
+        var rules = CompletableFuture.supplyAsync(firewall::taggedBottles, Thread::startVirtualThread);
+        List<BottleInfo> all = list();
+        List<BottleInfo> dead = new ArrayList<>(all.stream().filter(b -> !b.launcherAlive()).toList());
         Set<String> known = new LinkedHashSet<>();
-        list().forEach(b -> known.add(b.bottleId()));
-        for (String id : firewall.taggedBottles()) {
+        all.forEach(b -> known.add(b.bottleId()));
+        for (String id : rules.join()) {
             if (!known.contains(id)) {
                 dead.add(new BottleInfo(id, "?", "?", Instant.EPOCH, "?", false, "firewall rule only"));
             }
@@ -442,14 +515,14 @@ public final class DockerBackend implements Backend {
      * Number of denied requests in a running bottle's audit log so far (lines whose decision is a
      * denial), or empty when the bottle's sidecar is not running.
      */
-    public java.util.Optional<Long> denials(String bottleId) {
+    public Optional<Long> denials(String bottleId) {
         try {
             String count = DockerBottle.exec(docker, sidecarContainer(bottleId), List.of("sh", "-c",
                     "grep -c -i -E '\"(decision|verdict|action)\" *: *\"(deny|denied|block|blocked|reject|rejected)\"' "
                             + DockerBottle.AUDIT_LOG + " 2>/dev/null || true"));
-            return java.util.Optional.of(count.isBlank() ? 0L : Long.parseLong(count.strip()));
+            return Optional.of(count.isBlank() ? 0L : Long.parseLong(count.strip()));
         } catch (RuntimeException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

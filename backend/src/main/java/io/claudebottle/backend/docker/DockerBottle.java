@@ -16,6 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -35,6 +39,9 @@ final class DockerBottle implements RunningBottle {
     private final boolean interactive;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
+    /** Guards starting the agent against the sidecar failing meanwhile: one or the other comes first. */
+    private final Object agentStart = new Object();
+    private volatile CompletableFuture<Void> sidecarHealthy = CompletableFuture.completedFuture(null);
 
     DockerBottle(DockerClient docker, HostFirewall firewall, String id, String runtime, DockerBackend.Names names,
                  boolean interactive) {
@@ -66,12 +73,64 @@ final class DockerBottle implements RunningBottle {
         return names.sidecar();
     }
 
+    /**
+     * The sidecar's health, still being checked while the agent starts. If the sidecar fails, the
+     * agent is stopped (or never started) and {@link #runAgent} throws why.
+     */
+    void sidecarStarting(CompletableFuture<Void> healthy) {
+        this.sidecarHealthy = healthy;
+        healthy.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                synchronized (agentStart) {
+                    try {
+                        docker.killContainerCmd(names.agent()).exec();
+                    } catch (NotFoundException | ConflictException e) {
+                        // not created or not running: startAgent() sees the failure first
+                    } catch (RuntimeException e) {
+                        // teardown removes it
+                    }
+                }
+            }
+        });
+    }
+
+    /** Starts the agent container unless the sidecar has failed. */
+    private void startAgent() {
+        synchronized (agentStart) {
+            failIfSidecarFailed();
+            docker.startContainerCmd(names.agent()).exec();
+        }
+    }
+
+    private void failIfSidecarFailed() {
+        CompletableFuture<Void> healthy = sidecarHealthy;
+        if (healthy.state() == Future.State.FAILED) {
+            Throwable cause = healthy.exceptionNow();
+            throw cause instanceof BackendException b ? new BackendException(b.getMessage(), b)
+                    : new BackendException("the sidecar of " + id + " did not start: " + cause.getMessage(), cause);
+        }
+    }
+
+    /** Waits for the sidecar's health (an agent can end before it is seen) and throws if it failed. */
+    private void requireSidecarHealthy() {
+        try {
+            sidecarHealthy.get();
+        } catch (ExecutionException | CancellationException e) {
+            failIfSidecarFailed();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException("interrupted while waiting for the sidecar of " + id, e);
+        }
+    }
+
     @Override
     public AgentResult runAgent(Duration timeout) {
         if (interactive) {
-            return new AgentResult(new TerminalAttach(docker, names.agent()).run(), "", "");
+            int code = new TerminalAttach(docker, names.agent(), this::startAgent).run();
+            requireSidecarHealthy();
+            return new AgentResult(code, "", "");
         }
-        docker.startContainerCmd(names.agent()).exec();
+        startAgent();
         Integer code;
         try {
             code = docker.waitContainerCmd(names.agent()).start()
@@ -83,6 +142,7 @@ final class DockerBottle implements RunningBottle {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         collect(docker, names.agent(), out, err, null);
+        requireSidecarHealthy();
         return new AgentResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
                 err.toString(StandardCharsets.UTF_8));
     }

@@ -18,7 +18,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,6 +78,26 @@ public final class ImageBuilder {
     public BottleLaunch.Images ensureAll(SidecarApp sidecar) {
         String base = baseImage();
         return new BottleLaunch.Images(agentImage(base), sidecarImage(base, sidecar));
+    }
+
+    /**
+     * Both images of a bottle when they are already built, else empty; builds and installs nothing, so
+     * a launcher can ask while its preflight waits for the user. The three lookups run side by side.
+     */
+    public Optional<BottleLaunch.Images> existing(SidecarApp sidecar) {
+        String override = System.getenv("BOTTLE_BASE_IMAGE");
+        String base = override == null || override.isBlank() ? baseTag() : override;
+        String agent;
+        try {
+            agent = agentTag(base, ClaudeBinary.locate(false, progress));
+        } catch (BackendException e) {
+            return Optional.empty(); // no Claude Code on the host yet: ensureAll installs it
+        }
+        List<String> tags = List.of(base, agent, sidecarTag(base, sidecar));
+        List<CompletableFuture<Boolean>> found = tags.stream()
+                .map(tag -> CompletableFuture.supplyAsync(() -> exists(tag), Thread::startVirtualThread)).toList();
+        return found.stream().allMatch(CompletableFuture::join)
+                ? Optional.of(new BottleLaunch.Images(tags.get(1), tags.get(2))) : Optional.empty();
     }
 
     /** The base image: {@code BOTTLE_BASE_IMAGE} if set, else the debootstrap-built one. */

@@ -3,6 +3,7 @@ package io.claudebottle.backend.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Info;
 import io.claudebottle.backend.BackendException;
 
 import java.io.IOException;
@@ -43,12 +44,12 @@ final class RuntimeDetector {
         return runtimes == null ? Set.of() : runtimes.keySet();
     }
 
-    static String choose(DockerClient docker, Optional<String> requested) {
-        return choose(docker, requested, ImageBuilder.defaultCacheDir());
+    static String choose(DockerClient docker, Optional<String> requested, Path cacheDir) {
+        return choose(docker, docker.infoCmd().exec(), requested, cacheDir);
     }
 
-    static String choose(DockerClient docker, Optional<String> requested, Path cacheDir) {
-        var info = docker.infoCmd().exec();
+    /** The choice with the engine's {@code info} already at hand (one {@code docker info} per launch). */
+    static String choose(DockerClient docker, Info info, Optional<String> requested, Path cacheDir) {
         Set<String> registered = info.getRuntimes() == null ? Set.of() : info.getRuntimes().keySet();
         if (requested.isPresent()) {
             String r = requested.get();

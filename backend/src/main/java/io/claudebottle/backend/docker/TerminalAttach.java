@@ -24,10 +24,13 @@ final class TerminalAttach {
     private static final File TTY = new File("/dev/tty");
     private final DockerClient docker;
     private final String container;
+    private final Runnable start;
 
-    TerminalAttach(DockerClient docker, String container) {
+    /** {@code start} starts the container once the terminal is attached to it. */
+    TerminalAttach(DockerClient docker, String container, Runnable start) {
         this.docker = docker;
         this.container = container;
+        this.start = start;
     }
 
     int run() {
@@ -53,7 +56,7 @@ final class TerminalAttach {
             }
             docker.attachContainerCmd(container).withStdIn(System.in).withStdOut(true).withStdErr(true)
                     .withFollowStream(true).exec(callback).awaitStarted(30, TimeUnit.SECONDS);
-            docker.startContainerCmd(container).exec();
+            start.run();
             Thread resizer = tty ? Thread.ofVirtual().name("bottle-tty-resize").start(this::followSize) : null;
             Integer code = docker.waitContainerCmd(container).start().awaitStatusCode();
             if (resizer != null) {

@@ -1,0 +1,63 @@
+package io.claudebottle.backend.docker;
+
+import io.claudebottle.backend.Backend;
+import io.claudebottle.backend.BackendException;
+import io.claudebottle.backend.BottleLaunch;
+import io.claudebottle.backend.RunningBottle;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * The agent starts as soon as the real sidecar announces its CA, before the sidecar's services
+ * listen. A sidecar that fails after that announcement must take the agent down with it: the agent
+ * (whose entrypoint waits for a health that never comes) is stopped, the start fails naming the
+ * sidecar's error, and nothing of the bottle is left.
+ */
+class DockerSidecarFailureTest {
+
+    @Test
+    void aSidecarFailingAfterItsCaIsAnnouncedStopsTheAgentAndFailsTheStart() {
+        DockerTestSupport.assumeDocker();
+        try (DockerBackend backend = DockerBackend.open()) {
+            var images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
+                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+            // the egress proxy reads its extra trust anchors when it starts, after the CA is minted and announced
+            ObjectNode config = JsonMapper.builder().build().createObjectNode();
+            ObjectNode egress = config.putObject("egress");
+            egress.putArray("allowlist");
+            egress.putArray("extraTrustedCaFiles").add("/run/bottle/no-such-ca.pem");
+            String agent = "sidecar-fails-" + ProcessHandle.current().pid();
+            BottleLaunch launch = new BottleLaunch(agent, "test-bottle", config, Map.of(), Map.of(), Map.of(), Map.of(),
+                    Map.of(), List.of("bash", "-c", "echo AGENT-COMMAND-RAN; sleep 300"), false, Optional.empty(), images);
+
+            AtomicReference<String> started = new AtomicReference<>();
+            long t0 = System.nanoTime();
+            BackendException failure = catchThrowableOfType(BackendException.class, () -> {
+                try (RunningBottle bottle = backend.start(launch, Backend.Progress.SILENT)) {
+                    started.set(bottle.bottleId());
+                    bottle.runAgent(Duration.ofMinutes(5));
+                }
+            });
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+            assertThat(failure).as("bottle start must fail when its sidecar does").isNotNull();
+            assertThat(failure.getMessage()).contains("before it was healthy", "extraTrustedCaFiles", "no-such-ca.pem");
+            assertThat(started.get()).as("the CA was announced before the failure, so the agent was created").isNotNull();
+            // the agent's entrypoint would wait minutes for a health that never comes: the launcher stopped it
+            assertThat(took).isLessThan(Duration.ofSeconds(90));
+            assertThat(DockerTestSupport.labelled(backend.client(), started.get())).isEmpty();
+            assertThat(backend.client().listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(Labels.AGENT, agent)).exec()).isEmpty();
+        }
+    }
+}
