@@ -52,9 +52,10 @@ if [ -n "${BOTTLE_FILES:-}" ]; then
   printf '%s' "$BOTTLE_FILES" | base64 -d | tar -x -C /run/bottle
   unset BOTTLE_FILES
 fi
-# The cache mapped where it was built instead of at a random address: relocating it cost 40-200 ms
-# of each start here. (Its regions hold class metadata and heap objects, no code.)
-[ -f $aot ] && opts+=(-XX:AOTCache=$aot -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0)
+# The cache is mapped at a random address (the JDK's default), not where it was built
+# (-XX:ArchiveRelocationMode=0 saved 40-200 ms of a start here): this JVM parses the agent's traffic,
+# and a fixed address for its class metadata would give a memory-corruption bug in it a known target.
+[ -f $aot ] && opts+=(-XX:AOTCache=$aot)
 # `bottle start` traced (-Dbottle.trace=start): the sidecar's phases on the launcher's clock
 [ -n "${BOTTLE_TRACE_T0:-}" ] && opts+=(-Dbottle.trace=start "-Dbottle.trace.t0=$BOTTLE_TRACE_T0")
 exec /opt/bottle/jre/bin/java "${opts[@]}" $main "$@"
