@@ -42,6 +42,8 @@ final class DockerBottle implements RunningBottle {
     /** Guards starting the agent against the sidecar failing meanwhile: one or the other comes first. */
     private final Object agentStart = new Object();
     private volatile CompletableFuture<Void> sidecarHealthy = CompletableFuture.completedFuture(null);
+    /** Why the sidecar is gone, when it exited while the agent ran. */
+    private volatile BackendException sidecarLost;
 
     DockerBottle(DockerClient docker, HostFirewall firewall, String id, String runtime, DockerBackend.Names names,
                  boolean interactive) {
@@ -75,23 +77,47 @@ final class DockerBottle implements RunningBottle {
 
     /**
      * The sidecar's health, still being checked while the agent starts. If the sidecar fails, the
-     * agent is stopped (or never started) and {@link #runAgent} throws why.
+     * agent is stopped (or never started) and {@link #runAgent} throws why. Once healthy, the
+     * sidecar is watched: if it exits while the agent runs, the agent has lost its only way out
+     * (egress, cred-proxy, git-gate), so it is stopped too and {@link #runAgent} says so.
      */
     void sidecarStarting(CompletableFuture<Void> healthy) {
         this.sidecarHealthy = healthy;
         healthy.whenComplete((ok, failure) -> {
             if (failure != null) {
-                synchronized (agentStart) {
-                    try {
-                        docker.killContainerCmd(names.agent()).exec();
-                    } catch (NotFoundException | ConflictException e) {
-                        // not created or not running: startAgent() sees the failure first
-                    } catch (RuntimeException e) {
-                        // teardown removes it
-                    }
-                }
+                killAgent();
+            } else {
+                Thread.ofVirtual().name("bottle-sidecar-watch-" + id).start(this::watchSidecar);
             }
         });
+    }
+
+    private void watchSidecar() {
+        Integer code;
+        try {
+            code = docker.waitContainerCmd(names.sidecar()).start().awaitStatusCode();
+        } catch (RuntimeException e) {
+            return; // the connection to the engine broke, or the bottle is being removed: no verdict
+        }
+        if (closed.get()) {
+            return;
+        }
+        sidecarLost = new BackendException("the sidecar of " + id + " exited (code " + code + ") while the agent ran;"
+                + " the agent was stopped, as it had no egress, cred-proxy or git-gate left; the sidecar's log:\n"
+                + logs(docker, names.sidecar(), 40));
+        killAgent();
+    }
+
+    private void killAgent() {
+        synchronized (agentStart) {
+            try {
+                docker.killContainerCmd(names.agent()).exec();
+            } catch (NotFoundException | ConflictException e) {
+                // not created or not running: startAgent() sees the failure first
+            } catch (RuntimeException e) {
+                // teardown removes it
+            }
+        }
     }
 
     /** Starts the agent container unless the sidecar has failed. */
@@ -111,8 +137,11 @@ final class DockerBottle implements RunningBottle {
         }
     }
 
-    /** Waits for the sidecar's health (an agent can end before it is seen) and throws if it failed. */
-    private void requireSidecarHealthy() {
+    /**
+     * After the agent ended: waits for the sidecar's health (an agent can end before it is seen)
+     * and throws if the sidecar failed to start or exited while the agent ran.
+     */
+    private void requireSidecarServed() {
         try {
             sidecarHealthy.get();
         } catch (ExecutionException | CancellationException e) {
@@ -121,13 +150,17 @@ final class DockerBottle implements RunningBottle {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted while waiting for the sidecar of " + id, e);
         }
+        BackendException lost = sidecarLost;
+        if (lost != null) {
+            throw new BackendException(lost.getMessage(), lost);
+        }
     }
 
     @Override
     public AgentResult runAgent(Duration timeout) {
         if (interactive) {
             int code = new TerminalAttach(docker, names.agent(), this::startAgent).run();
-            requireSidecarHealthy();
+            requireSidecarServed();
             return new AgentResult(code, "", "");
         }
         startAgent();
@@ -142,7 +175,7 @@ final class DockerBottle implements RunningBottle {
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
         collect(docker, names.agent(), out, err, null);
-        requireSidecarHealthy();
+        requireSidecarServed();
         return new AgentResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
                 err.toString(StandardCharsets.UTF_8));
     }

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The agent starts as soon as the real sidecar announces its CA, before the sidecar's services
  * listen. A sidecar that fails after that announcement must take the agent down with it: the agent
  * (whose entrypoint waits for a health that never comes) is stopped, the start fails naming the
- * sidecar's error, and nothing of the bottle is left.
+ * sidecar's error, and nothing of the bottle is left. A sidecar that dies while the agent runs
+ * takes the agent down too, and the run says why.
  */
 class DockerSidecarFailureTest {
 
@@ -58,6 +59,43 @@ class DockerSidecarFailureTest {
             assertThat(DockerTestSupport.labelled(backend.client(), started.get())).isEmpty();
             assertThat(backend.client().listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of(Labels.AGENT, agent)).exec()).isEmpty();
+        }
+    }
+
+    @Test
+    void aSidecarDyingWhileTheAgentRunsStopsTheAgentAndSaysWhy() throws Exception {
+        DockerTestSupport.assumeDocker();
+        try (DockerBackend backend = DockerBackend.open()) {
+            var images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
+                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+            ObjectNode config = JsonMapper.builder().build().createObjectNode();
+            config.putObject("egress").putArray("allowlist");
+            String agent = "sidecar-dies-" + ProcessHandle.current().pid();
+            BottleLaunch launch = new BottleLaunch(agent, "test-bottle", config, Map.of(), Map.of(), Map.of(), Map.of(),
+                    Map.of(), List.of("bash", "-c", "echo AGENT-COMMAND-RAN; sleep 300"), false, Optional.empty(), images);
+
+            String bottleId;
+            try (RunningBottle started = backend.start(launch, Backend.Progress.SILENT)) {
+                DockerBottle bottle = (DockerBottle) started;
+                bottleId = bottle.bottleId();
+                var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> bottle.runAgent(Duration.ofMinutes(5)),
+                        Thread::startVirtualThread);
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (!DockerBottle.logs(backend.client(), bottle.agentContainer(), 20).contains("AGENT-COMMAND-RAN")) {
+                    assertThat(System.nanoTime()).as("the agent command should run once the sidecar serves").isLessThan(deadline);
+                    Thread.sleep(200);
+                }
+                backend.client().killContainerCmd(bottle.sidecarContainer()).exec();
+
+                Throwable failure = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
+                        () -> run.get(60, java.util.concurrent.TimeUnit.SECONDS)).getCause();
+                assertThat(failure).isInstanceOf(BackendException.class);
+                assertThat(failure.getMessage()).contains("sidecar of " + bottleId, "exited", "while the agent ran",
+                        "agent was stopped");
+                assertThat(backend.client().inspectContainerCmd(bottle.agentContainer()).exec().getState().getRunning())
+                        .as("the agent must not outlive its sidecar").isFalse();
+            }
+            assertThat(DockerTestSupport.labelled(backend.client(), bottleId)).isEmpty();
         }
     }
 }
