@@ -2,6 +2,9 @@ package io.claudebottle.dlp;
 
 import com.google.re2j.Pattern;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * A rule with its RE2J pattern, addressed by its index in the rule set; {@code lead} is non-null
  * when its matches provably start at keywords (see {@link KeywordLead}); {@code required} is
@@ -34,8 +37,8 @@ final class CompiledRule {
 
     private static char[][][] byFirstChar(KeywordLead lead) {
         if (lead == null || lead.prefixes() == null) return null;
-        java.util.List<java.util.List<char[]>> buckets = new java.util.ArrayList<>();
-        for (int c = 0; c <= 128; c++) buckets.add(new java.util.ArrayList<>());
+        List<List<char[]>> buckets = new ArrayList<>();
+        for (int c = 0; c <= 128; c++) buckets.add(new ArrayList<>());
         for (char[] prefix : lead.prefixes()) {
             if (prefix.length == 0) return null; // the empty prefix: every start may do
             buckets.get(Math.min(prefix[0], 128)).add(prefix);
@@ -52,16 +55,9 @@ final class CompiledRule {
         char[][] candidates = prefixesByFirst[c < 128 ? (c >= 'A' && c <= 'Z' ? c + 32 : c) : 128];
         if (candidates == null) return false;
         for (char[] prefix : candidates) {
-            if (p + prefix.length > text.length()) continue;
-            int j = 0;
-            while (j < prefix.length && lower(text.charAt(p + j)) == prefix[j]) j++;
-            if (j == prefix.length) return true;
+            if (KeywordLead.hasPrefixAt(text, p, prefix)) return true;
         }
         return false;
-    }
-
-    private static char lower(char c) {
-        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
     }
 
     static CompiledRule of(int index, Rule rule) {

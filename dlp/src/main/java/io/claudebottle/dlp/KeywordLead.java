@@ -386,12 +386,17 @@ record KeywordLead(int lead, boolean wordBoundary, char[][] prefixes, boolean[] 
     boolean mayStartAt(String text, int p) {
         if (prefixes == null) return true; // earliestStart has checked the chars; RE2J decides the rest
         for (char[] prefix : prefixes) {
-            if (p + prefix.length > text.length()) continue;
-            int j = 0;
-            while (j < prefix.length && lower(text.charAt(p + j)) == prefix[j]) j++;
-            if (j == prefix.length) return true;
+            if (hasPrefixAt(text, p, prefix)) return true;
         }
         return false;
+    }
+
+    /** Whether {@code prefix} (lower case) is at {@code p}, ASCII case-insensitively. */
+    static boolean hasPrefixAt(String text, int p, char[] prefix) {
+        if (p + prefix.length > text.length()) return false;
+        int j = 0;
+        while (j < prefix.length && lower(text.charAt(p + j)) == prefix[j]) j++;
+        return j == prefix.length;
     }
 
     private static char lower(char c) {
