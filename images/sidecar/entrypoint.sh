@@ -10,12 +10,20 @@ aot=/opt/bottle/sidecar.aot
 # Serial GC, a small young generation and one Netty arena keep an idle sidecar's RSS low; training
 # and every run use the same options, which the AOT cache requires. The heap gives back what the
 # start-up left free (the sidecar runs one full GC once it is ready; free ratios 10-30 %), and
-# glibc returns freed native memory every second and keeps two malloc arenas, not one per thread.
-export MALLOC_ARENA_MAX=2
+# glibc returns freed native memory every second and keeps one malloc arena, not one per thread
+# (a second arena held ~4 MB more after an upload and 200 busy connections, at the same requests/s).
+# C2 only (-XX:-TieredCompilation): tiered compilation kept ~11 MB more compiled code (C1's
+# profiled copies of thousands of start-up methods) and its compiler arenas, which put a warm
+# sidecar under 200 busy connections at 135-155 MB RSS instead of 117-127 MB (bench/egress.sh),
+# at the same requests/s. The price is start-up code that runs interpreted: the CA is minted
+# 0.25-0.4 s later and the sidecar uses ~0.8 CPU-seconds more until it is ready.
+# Netty's shared default pool (cred-proxy, supervise) takes 1 MiB chunks, not 4 MiB.
+export MALLOC_ARENA_MAX=1
 opts=(-XX:+UseSerialGC -Xms8m -Xmx192m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000
-      -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m
+      -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:-TieredCompilation
       -XX:MaxDirectMemorySize=64m -XX:+UseCompactObjectHeaders
       -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
+      -Dio.netty.allocator.maxOrder=7
       -Dbottle.dlp.cacheDir=/opt/bottle/dlp-cache --enable-native-access=ALL-UNNAMED -Xlog:aot=off -Xlog:cds=off
       # JavaCPP (Hyperscan) refuses native allocations past an RSS it guesses from -Xmx, and the
       # mapped AOT cache counts in RSS: memory is bounded by the container limit instead.
