@@ -59,13 +59,13 @@ public final class BottleCa {
     private final X509Certificate caCert;
     // One key pair for all leaves: every leaf is only as trusted as this process anyway, and a
     // fresh P-256 key per host would add latency to the first request to each host. Generated
-    // in the background: no leaf is needed before the first intercepted CONNECT.
-    private final CompletableFuture<KeyPair> leafKeys;
+    // in the background from prepareLeafKeys(): no leaf is needed before the first intercepted
+    // CONNECT, and on a cold JVM the generation would compete with a sidecar's start for the CPU.
+    private final AtomicReference<CompletableFuture<KeyPair>> leafKeys = new AtomicReference<>();
 
-    private BottleCa(KeyPair caKeys, X509Certificate caCert, CompletableFuture<KeyPair> leafKeys) {
+    private BottleCa(KeyPair caKeys, X509Certificate caCert) {
         this.caKeys = caKeys;
         this.caCert = caCert;
-        this.leafKeys = leafKeys;
     }
 
     /**
@@ -95,7 +95,7 @@ public final class BottleCa {
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(keys.getPrivate())));
-            return new BottleCa(keys, cert, generateInBackground("bottle-leaf-keygen"));
+            return new BottleCa(keys, cert);
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot mint the bottle CA for " + bottleName + ": " + e.getMessage(), e);
         }
@@ -138,12 +138,29 @@ public final class BottleCa {
         }
     }
 
+    /**
+     * Starts generating the leaves' key pair in the background, if not yet started. A sidecar
+     * calls this once its services listen; the first leaf otherwise starts it.
+     */
+    public void prepareLeafKeys() {
+        if (leafKeys.get() == null) {
+            CompletableFuture<KeyPair> keys = new CompletableFuture<>();
+            if (leafKeys.compareAndSet(null, keys)) generateInto(keys, "bottle-leaf-keygen");
+        }
+    }
+
     private KeyPair leafKeys() throws GeneralSecurityException {
-        return join(leafKeys);
+        prepareLeafKeys();
+        return join(leafKeys.get());
     }
 
     private static CompletableFuture<KeyPair> generateInBackground(String threadName) {
         CompletableFuture<KeyPair> keys = new CompletableFuture<>();
+        generateInto(keys, threadName);
+        return keys;
+    }
+
+    private static void generateInto(CompletableFuture<KeyPair> keys, String threadName) {
         Thread.ofPlatform().name(threadName).daemon().start(() -> {
             try {
                 keys.complete(newKeyPair());
@@ -151,7 +168,6 @@ public final class BottleCa {
                 keys.completeExceptionally(e);
             }
         });
-        return keys;
     }
 
     private static KeyPair join(CompletableFuture<KeyPair> keys) throws GeneralSecurityException {

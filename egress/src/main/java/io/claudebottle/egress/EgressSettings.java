@@ -53,7 +53,7 @@ public record EgressSettings(String bind, int port, List<String> allowlist, List
         private List<String> allowAddresses = List.of();
         private Map<String, List<String>> dlpExempt = Map.of();
         private List<Path> extraTrustedCaFiles = List.of();
-        private SecretScanner scanner = SecretScanner.defaults();
+        private SecretScanner scanner; // the built-in engine unless set: built only when needed (it is the slow part of a start)
         private HostResolver resolver = HostResolver.system();
         private Limits limits = Limits.defaults();
 
@@ -70,7 +70,7 @@ public record EgressSettings(String bind, int port, List<String> allowlist, List
 
         public EgressSettings build() {
             return new EgressSettings(bind, port, allowlist, passthrough, allowAddresses, dlpExempt,
-                    extraTrustedCaFiles, scanner, resolver, limits);
+                    extraTrustedCaFiles, scanner != null ? scanner : SecretScanner.defaults(), resolver, limits);
         }
     }
 }

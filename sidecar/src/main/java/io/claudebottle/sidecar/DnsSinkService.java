@@ -32,6 +32,7 @@ final class DnsSinkService implements SidecarService {
     private final ServerSocket tcp;
     private final SidecarContext ctx;
     private volatile boolean closed;
+    private boolean opened;
 
     private DnsSinkService(DatagramSocket udp, ServerSocket tcp, SidecarContext ctx) {
         this.udp = udp;
@@ -39,7 +40,8 @@ final class DnsSinkService implements SidecarService {
         this.ctx = ctx;
     }
 
-    static DnsSinkService start(SidecarConfig.Dns config, SidecarContext ctx) {
+    /** Binds UDP and TCP; queries wait in the kernel's queues until {@link #open()}. */
+    static DnsSinkService bind(SidecarConfig.Dns config, SidecarContext ctx) {
         InetAddress bind;
         try {
             bind = InetAddress.getByName(ctx.bind());
@@ -68,14 +70,19 @@ final class DnsSinkService implements SidecarService {
             ServerSocket tcp = new ServerSocket();
             tcp.setReuseAddress(true);
             tcp.bind(new InetSocketAddress(bind, udp.getLocalPort()), 64);
-            DnsSinkService service = new DnsSinkService(udp, tcp, ctx);
-            Thread.ofPlatform().daemon().name("dns-udp").start(service::serveUdp);
-            Thread.ofPlatform().daemon().name("dns-tcp").start(service::acceptTcp);
-            return service;
+            return new DnsSinkService(udp, tcp, ctx);
         } catch (IOException e) {
             udp.close();
             throw e;
         }
+    }
+
+    @Override
+    public synchronized void open() {
+        if (opened) return;
+        opened = true;
+        Thread.ofPlatform().daemon().name("dns-udp").start(this::serveUdp);
+        Thread.ofPlatform().daemon().name("dns-tcp").start(this::acceptTcp);
     }
 
     private void serveUdp() {

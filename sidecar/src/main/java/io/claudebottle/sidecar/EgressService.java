@@ -5,7 +5,7 @@ import io.claudebottle.egress.EgressProxy;
 import io.claudebottle.egress.EgressSettings;
 import io.claudebottle.egress.HostResolver;
 
-/** The egress proxy as a sidecar service. */
+/** The egress proxy as a sidecar service: bound by {@link #bind}, accepting from {@link #open()}. */
 final class EgressService implements SidecarService {
     private final EgressProxy proxy;
 
@@ -13,7 +13,7 @@ final class EgressService implements SidecarService {
         this.proxy = proxy;
     }
 
-    static EgressService start(SidecarConfig.Egress config, SidecarContext ctx, BottleCa ca, HostResolver resolver) {
+    static EgressService bind(SidecarConfig.Egress config, SidecarContext ctx, BottleCa ca, HostResolver resolver) {
         EgressSettings settings = EgressSettings.builder()
                 .bind(ctx.bind())
                 .port(config.port())
@@ -25,7 +25,7 @@ final class EgressService implements SidecarService {
                 .scanner(ctx.scanner())
                 .resolver(resolver)
                 .build();
-        return new EgressService(EgressProxy.start(settings, ca, ctx.audit()));
+        return new EgressService(EgressProxy.bind(settings, ca, ctx.audit()));
     }
 
     @Override
@@ -36,6 +36,11 @@ final class EgressService implements SidecarService {
     @Override
     public int port() {
         return proxy.port();
+    }
+
+    @Override
+    public void open() {
+        proxy.accept();
     }
 
     @Override

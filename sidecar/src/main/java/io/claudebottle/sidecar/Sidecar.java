@@ -82,23 +82,30 @@ public final class Sidecar implements AutoCloseable {
      * with {@code resolver} (the launcher's JVM cannot take a private hosts file).
      */
     public static Sidecar start(SidecarConfig config, BottleCa ca, UnaryOperator<String> environment, HostResolver resolver) {
-        return start(config, ca, scanner(config), CredProxyService.tokens(config.credProxy(), environment), environment, resolver);
+        return start(config, ca, buildEngine(config), CredProxyService.tokens(config.credProxy(), environment), environment, resolver);
     }
 
     private static Sidecar start(SidecarConfig config, Set<String> injectedValues, UnaryOperator<String> environment,
                                  Consumer<String> caMinted) {
         // Minting the CA (key generation) and building the DLP engine (rule compilation) are
-        // independent and each is a good part of a start: side by side.
+        // independent and each is a good part of a start: side by side. The services' set-up
+        // follows the CA (on two cores a third thread beside these only delayed the CA).
+        FutureTask<SecretScanner> dlp = buildEngine(config);
+        BottleCa ca = BottleCa.mint(config.bottle());
+        StartTrace.mark("sidecar: CA minted");
+        caMinted.accept(ca.certificatePem());
+        return start(config, ca, dlp, injectedValues, environment, HostResolver.system());
+    }
+
+    /** Builds the DLP engine on its own thread: the services are set up and bound meanwhile. */
+    private static FutureTask<SecretScanner> buildEngine(SidecarConfig config) {
         FutureTask<SecretScanner> dlp = new FutureTask<>(() -> {
             SecretScanner s = scanner(config);
             StartTrace.mark("sidecar: DLP engine built");
             return s;
         });
         Thread.ofPlatform().name("sidecar-dlp-init").daemon().start(dlp);
-        BottleCa ca = BottleCa.mint(config.bottle());
-        StartTrace.mark("sidecar: CA minted");
-        caMinted.accept(ca.certificatePem());
-        return start(config, ca, join(dlp), injectedValues, environment, HostResolver.system());
+        return dlp;
     }
 
     private static <T> T join(FutureTask<T> task) {
@@ -114,28 +121,41 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    private static Sidecar start(SidecarConfig config, BottleCa ca, SecretScanner scanner, Set<String> injectedValues,
+    /**
+     * Sets up and binds every service while the DLP engine is being built (their set-up, the
+     * egress proxy's above all, is as long as the engine's), then, with the engine in place, opens
+     * them, and binds supervise last: supervise listening is the signal that every service serves
+     * (the agent's entrypoint and the launcher wait for it). Fail closed: a service opens only
+     * once the CA and the engine are in place; connections that arrive earlier wait in the
+     * kernel's queue.
+     */
+    private static Sidecar start(SidecarConfig config, BottleCa ca, FutureTask<SecretScanner> dlp, Set<String> injectedValues,
                                  UnaryOperator<String> environment, HostResolver resolver) {
         writeCaCertificate(config.caCertFile(), ca.certificatePem());
         AuditLog audit = AuditLog.appendingTo(config.auditLog());
         List<SidecarService> started = new ArrayList<>();
         Map<String, Integer> ports = new LinkedHashMap<>();
+        PendingScanner engine = new PendingScanner();
         try {
             SidecarContext ctx = new SidecarContext(config.bottle(), config.bind(), audit,
-                    scanner.ignoringValues(injectedValues), ca.certificate(), Collections.unmodifiableMap(ports));
-            if (config.egress() != null) add(started, ports, EgressService.start(config.egress(), ctx, ca, resolver));
+                    engine.ignoringValues(injectedValues), ca.certificate(), Collections.unmodifiableMap(ports));
+            // egress first: the services after it send their traffic through it
+            if (config.egress() != null) add(started, ports, EgressService.bind(config.egress(), ctx, ca, resolver));
             if (config.credProxy() != null) add(started, ports, CredProxyService.start(config.credProxy(), ctx, environment));
             if (config.gitGate() != null && !config.gitGate().repos().isEmpty()) add(started, ports, GitGateService.start(config.gitGate(), ctx));
-            if (config.dns() != null) add(started, ports, DnsSinkService.start(config.dns(), ctx));
-            // Further services (git-gate) are added here, after egress, so that they
-            // can send their traffic through it: add(started, ports, XService.start(config.x(), ctx));
+            if (config.dns() != null) add(started, ports, DnsSinkService.bind(config.dns(), ctx));
+            engine.complete(join(dlp));
+            for (SidecarService s : started) s.open();
+            StartTrace.mark("sidecar: services open");
             List<SidecarService> view = Collections.unmodifiableList(started);
             add(started, ports, Supervise.start(config.bind(), config.supervise().port(), ca.certificatePem(), () -> view));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            engine.fail(e); // a git-gate push waiting for the engine is refused
             for (SidecarService s : started.reversed()) s.close();
             audit.close();
             throw e;
         }
+        ca.prepareLeafKeys(); // now, not earlier: the CPU went to the start
         Sidecar sidecar = new Sidecar(config, ca, audit, started);
         audit.write("sidecar", Map.of("event", "started", "bottle", config.bottle(), "ports", sidecar.ports()));
         return sidecar;

@@ -37,7 +37,8 @@ class DnsSinkServiceTest {
     @BeforeEach
     void start() {
         SidecarContext ctx = new SidecarContext("dns-test", "127.0.0.1", AuditLog.to(auditBytes), null, null, Map.of());
-        sink = DnsSinkService.start(new SidecarConfig.Dns(0), ctx);
+        sink = DnsSinkService.bind(new SidecarConfig.Dns(0), ctx);
+        sink.open();
     }
 
     @AfterEach
