@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +45,8 @@ final class DockerBottle implements RunningBottle {
     private volatile CompletableFuture<Void> sidecarHealthy = CompletableFuture.completedFuture(null);
     /** Why the sidecar is gone, when it exited while the agent ran. */
     private volatile BackendException sidecarLost;
+    /** Guarded by {@link #agentStart}. */
+    private boolean agentStarted;
 
     DockerBottle(DockerClient docker, HostFirewall firewall, String id, String runtime, DockerBackend.Names names,
                  boolean interactive) {
@@ -85,7 +88,15 @@ final class DockerBottle implements RunningBottle {
         this.sidecarHealthy = healthy;
         healthy.whenComplete((ok, failure) -> {
             if (failure != null) {
-                killAgent();
+                synchronized (agentStart) {
+                    if (agentStarted) { // the agent's entrypoint saw supervise listen before the launcher saw health
+                        Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+                        sidecarLost = new BackendException("the sidecar of " + id + " failed while the agent ran;"
+                                + " the agent was stopped, as it had no egress, cred-proxy or git-gate left: "
+                                + cause.getMessage(), cause);
+                    }
+                    killAgent();
+                }
             } else {
                 Thread.ofVirtual().name("bottle-sidecar-watch-" + id).start(this::watchSidecar);
             }
@@ -125,6 +136,7 @@ final class DockerBottle implements RunningBottle {
         synchronized (agentStart) {
             failIfSidecarFailed();
             docker.startContainerCmd(names.agent()).exec();
+            agentStarted = true;
         }
     }
 
@@ -142,10 +154,11 @@ final class DockerBottle implements RunningBottle {
      * and throws if the sidecar failed to start or exited while the agent ran.
      */
     private void requireSidecarServed() {
+        boolean failed = false;
         try {
             sidecarHealthy.get();
         } catch (ExecutionException | CancellationException e) {
-            failIfSidecarFailed();
+            failed = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted while waiting for the sidecar of " + id, e);
@@ -153,6 +166,9 @@ final class DockerBottle implements RunningBottle {
         BackendException lost = sidecarLost;
         if (lost != null) {
             throw new BackendException(lost.getMessage(), lost);
+        }
+        if (failed) {
+            failIfSidecarFailed();
         }
     }
 
