@@ -4,15 +4,18 @@ import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The host's view of one native bottle, from its state directory alone ({@code bottle.json} names the
@@ -94,10 +97,24 @@ final class NativeView {
     /** The launcher-side files of the bottle and the sidecar's argv: none may hold a token. */
     Map<String, String> launcherSideViews() {
         Map<String, String> views = new LinkedHashMap<>();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                views.put(f.toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
-            }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                    try {
+                        if (attrs.isRegularFile()) views.put(f.toString(), Files.readString(f, StandardCharsets.ISO_8859_1));
+                    } catch (NoSuchFileException gone) {
+                        // a transient file (JGit's .probe-* files in the mirror) deleted between listing and reading
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                    throw e;
+                }
+            });
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + dir + ": " + e.getMessage(), e);
         }
