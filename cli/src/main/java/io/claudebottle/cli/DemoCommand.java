@@ -5,6 +5,7 @@ import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.Backends;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
+import io.claudebottle.backend.docker.DefaultBridge;
 import io.claudebottle.backend.docker.DockerBackend;
 import io.claudebottle.backend.docker.DockerConnection;
 import io.claudebottle.backend.docker.ImageBuilder;
@@ -201,7 +202,7 @@ final class DemoCommand implements Callable<Integer> {
             progress.step("building images (first run: a few minutes; cached afterwards)");
             BottleLaunch.Images images = new ImageBuilder(docker.client(), progress::step, offline)
                     .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
-            return new Target(docker, images, bridgeGateway(docker));
+            return new Target(docker, images, DefaultBridge.gateway(docker.client()));
         } catch (RuntimeException e) {
             docker.close();
             throw e;
@@ -245,14 +246,6 @@ final class DemoCommand implements Callable<Integer> {
     private void step(String message) {
         err.println("bottle demo: " + message);
         err.flush();
-    }
-
-    /** The Docker default bridge's gateway: the one host address the sidecar reaches as "this machine". */
-    private static String bridgeGateway(DockerBackend backend) {
-        var ipam = backend.client().inspectNetworkCmd().withNetworkId("bridge").exec().getIpam();
-        return ipam.getConfig().stream().map(c -> c.getGateway()).filter(g -> g != null && g.contains("."))
-                .findFirst().orElseThrow(() -> new BackendException(
-                        "Docker's default bridge network has no IPv4 gateway; `docker network inspect bridge` shows it"));
     }
 
     static BottlePolicy writeManifests(Path home, boolean live, int apiPort, DemoGitUpstream git, String hostAddress)

@@ -3,6 +3,7 @@ package io.claudebottle.cli.matrix;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
+import io.claudebottle.backend.docker.DefaultBridge;
 import io.claudebottle.backend.docker.DockerBackend;
 import io.claudebottle.backend.docker.ImageBuilder;
 import io.claudebottle.backend.docker.SidecarApp;
@@ -31,9 +32,7 @@ final class DockerBottles implements Bottles {
         this.runtime = runtime;
         this.images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
                 .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
-        this.bridgeGateway = backend.client().inspectNetworkCmd().withNetworkId("bridge").exec().getIpam().getConfig()
-                .stream().map(c -> c.getGateway()).filter(g -> g != null && g.contains(".")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("Docker's default bridge has no IPv4 gateway"));
+        this.bridgeGateway = DefaultBridge.gateway(backend.client());
     }
 
     static boolean available() {
