@@ -17,6 +17,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -59,11 +60,13 @@ public final class EgressProxy implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService resolverThreads;
     private final Channel server;
+    private final CompletableFuture<?> tlsLoaded;
 
-    private EgressProxy(EventLoopGroup workers, ExecutorService resolverThreads, Channel server) {
+    private EgressProxy(EventLoopGroup workers, ExecutorService resolverThreads, Channel server, CompletableFuture<?> tlsLoaded) {
         this.workers = workers;
         this.resolverThreads = resolverThreads;
         this.server = server;
+        this.tlsLoaded = tlsLoaded;
     }
 
     /** Binds and starts serving; throws if the settings are invalid or the port is taken. */
@@ -111,7 +114,7 @@ public final class EgressProxy implements AutoCloseable {
                     })
                     .bind(new InetSocketAddress(settings.bind(), settings.port()))
                     .syncUninterruptibly().channel();
-            return new EgressProxy(workers, resolverThreads, server);
+            return new EgressProxy(workers, resolverThreads, server, px.tls.ready());
         } catch (Exception e) { // bind() rethrows java.net.BindException unchecked
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             resolverThreads.shutdownNow();
@@ -127,6 +130,14 @@ public final class EgressProxy implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /**
+     * False if the TLS library or the trust anchors, loaded in the background from {@link #bind},
+     * could not be loaded: no CONNECT can then be intercepted (each is answered 502).
+     */
+    public boolean healthy() {
+        return !tlsLoaded.isCompletedExceptionally();
     }
 
     public InetSocketAddress address() {

@@ -941,14 +941,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         ctx.channel().config().setAutoRead(false);
         Exchange e = ex;
-        px.resolveChecked(e.host).whenComplete((addr, err) -> ctx.executor().execute(() -> {
+        boolean passthrough = px.isPassthrough(e.host, e.port);
+        CompletableFuture<InetAddress> dialable = px.resolveChecked(e.host);
+        // an interception needs the TLS library and trust anchors, loaded in the background at start
+        if (!passthrough) dialable = dialable.thenCombine(px.tls.ready(), (addr, tlsLoaded) -> addr);
+        dialable.whenComplete((addr, err) -> ctx.executor().execute(() -> {
             if (ex != e || mode != Mode.HTTP) return;
             if (err != null) {
                 ctx.channel().config().setAutoRead(true);
                 upstreamRefused(unwrap(err));
                 return;
             }
-            if (px.isPassthrough(e.host, e.port)) passthrough(e, addr);
+            if (passthrough) passthrough(e, addr);
             else intercept(e, addr);
         }));
     }

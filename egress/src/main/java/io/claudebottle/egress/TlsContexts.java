@@ -25,6 +25,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** The TLS contexts of the proxy: bottle-CA leaves towards the agent, verified TLS upstream. */
@@ -37,22 +38,52 @@ final class TlsContexts {
             ApplicationProtocolNames.HTTP_1_1);
 
     private final BottleCa ca;
-    private final SslProvider provider;
-    private final SslContext upstream;
+    private final CompletableFuture<Built> built = new CompletableFuture<>();
     private final Map<String, SslContext> leaves = new ConcurrentHashMap<>();
 
+    /** The native TLS provider's choice and the upstream context: what a first interception needs. */
+    private record Built(SslProvider provider, SslContext upstream) {
+    }
+
+    /**
+     * Reads the extra CA files now (a bad file fails the start, naming it) and loads the TLS
+     * library and the system trust anchors on a thread of their own: that is a good part of a
+     * sidecar's start (Netty's OpenSSL, 144 anchors parsed), and nothing needs it before the first
+     * intercepted CONNECT, which waits for {@link #ready()}.
+     */
     TlsContexts(BottleCa ca, List<Path> extraTrustedCaFiles) {
         this.ca = ca;
-        this.provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        List<X509Certificate> extraCas = readCertificates(extraTrustedCaFiles);
+        Thread.ofPlatform().name("egress-tls-init").daemon().start(() -> {
+            try {
+                built.complete(build(extraCas));
+            } catch (RuntimeException | Error e) {
+                built.completeExceptionally(e);
+            }
+        });
+    }
+
+    private static Built build(List<X509Certificate> extraCas) {
+        SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
         try {
-            this.upstream = SslContextBuilder.forClient().sslProvider(provider)
-                    .trustManager(trustManager(extraTrustedCaFiles))
+            SslContext upstream = SslContextBuilder.forClient().sslProvider(provider)
+                    .trustManager(trustManager(extraCas))
                     .applicationProtocolConfig(HTTP11)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .build();
+            return new Built(provider, upstream);
         } catch (SSLException e) {
             throw new IllegalStateException("cannot build the upstream TLS context: " + e.getMessage(), e);
         }
+    }
+
+    /** Completes once the TLS library and the trust anchors are loaded; exceptionally if they cannot be. */
+    CompletableFuture<?> ready() {
+        return built;
+    }
+
+    private Built built() {
+        return built.join();
     }
 
     /** The context presenting a bottle-CA certificate for {@code host} to the agent; cached per host. */
@@ -64,7 +95,7 @@ final class TlsContexts {
             BottleCa.Leaf leaf = ca.issue(h);
             try {
                 return SslContextBuilder.forServer(leaf.key(), leaf.certificate(), ca.certificate())
-                        .sslProvider(provider)
+                        .sslProvider(built().provider())
                         .applicationProtocolConfig(HTTP11)
                         .protocols("TLSv1.3", "TLSv1.2")
                         .build();
@@ -75,33 +106,43 @@ final class TlsContexts {
     }
 
     SslContext upstream() {
-        return upstream;
+        return built().upstream();
     }
 
-    /** The system trust store plus the given PEM files: a certificate trusted by either passes. */
-    private static X509ExtendedTrustManager trustManager(List<Path> extraCaFiles) {
+    private static List<X509Certificate> readCertificates(List<Path> files) {
+        if (files.isEmpty()) return List.of();
+        List<X509Certificate> certificates = new ArrayList<>();
         try {
-            TrustManagerFactory sys = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            sys.init((KeyStore) null);
-            X509ExtendedTrustManager system = x509(sys.getTrustManagers());
-            if (extraCaFiles.isEmpty()) return system;
-            KeyStore extra = KeyStore.getInstance(KeyStore.getDefaultType());
-            extra.load(null, null);
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            int n = 0;
-            for (Path file : extraCaFiles) {
+            for (Path file : files) {
                 try (InputStream in = Files.newInputStream(file)) {
                     var certs = cf.generateCertificates(in);
                     if (certs.isEmpty()) throw new IllegalArgumentException(
                             "extraTrustedCaFiles: " + file + " holds no PEM certificate");
-                    for (var c : certs) extra.setCertificateEntry("extra-" + n++, c);
+                    for (var c : certs) certificates.add((X509Certificate) c);
                 } catch (IOException e) {
                     throw new IllegalArgumentException("extraTrustedCaFiles: cannot read " + file + ": " + e.getMessage(), e);
-                } catch (java.security.cert.CertificateException e) {
+                } catch (CertificateException e) {
                     throw new IllegalArgumentException("extraTrustedCaFiles: " + file + " is not a PEM certificate ("
                             + e.getMessage() + "); give the CA certificate that signs the upstream's", e);
                 }
             }
+        } catch (CertificateException e) {
+            throw new IllegalStateException("no X.509 certificate factory: " + e.getMessage(), e);
+        }
+        return certificates;
+    }
+
+    /** The system trust store plus the extra CAs: a certificate trusted by either passes. */
+    private static X509ExtendedTrustManager trustManager(List<X509Certificate> extraCas) {
+        try {
+            TrustManagerFactory sys = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            sys.init((KeyStore) null);
+            X509ExtendedTrustManager system = x509(sys.getTrustManagers());
+            if (extraCas.isEmpty()) return system;
+            KeyStore extra = KeyStore.getInstance(KeyStore.getDefaultType());
+            extra.load(null, null);
+            for (int n = 0; n < extraCas.size(); n++) extra.setCertificateEntry("extra-" + n, extraCas.get(n));
             TrustManagerFactory ex = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             ex.init(extra);
             return new EitherTrustManager(system, x509(ex.getTrustManagers()));

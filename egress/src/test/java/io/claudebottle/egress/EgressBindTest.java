@@ -1,6 +1,7 @@
 package io.claudebottle.egress;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -8,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +38,16 @@ class EgressBindTest {
             client.setSoTimeout(5000);
             byte[] head = in.readNBytes(12);
             assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 403");
+            assertThat(proxy.healthy()).as("TLS library and trust anchors load in the background").isTrue();
         }
+    }
+
+    @Test
+    void aBadExtraCaFileFailsTheBindNamingIt(@TempDir Path dir) throws Exception {
+        Path notPem = Files.writeString(dir.resolve("upstream-ca.pem"), "not a certificate\n");
+        EgressSettings settings = EgressSettings.builder().bind("127.0.0.1").port(0).allowlist(List.of())
+                .extraTrustedCaFiles(List.of(notPem)).build();
+        assertThatThrownBy(() -> EgressProxy.bind(settings, BottleCa.mint("bind-test"), AuditLog.to(new ByteArrayOutputStream())))
+                .hasMessageContaining("extraTrustedCaFiles").hasMessageContaining(notPem.toString());
     }
 }

@@ -44,6 +44,11 @@ final class EgressService implements SidecarService {
     }
 
     @Override
+    public boolean healthy() {
+        return proxy.healthy();
+    }
+
+    @Override
     public void close() {
         proxy.close();
     }
