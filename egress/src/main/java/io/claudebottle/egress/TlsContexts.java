@@ -38,7 +38,7 @@ final class TlsContexts {
             ApplicationProtocolNames.HTTP_1_1);
 
     private final BottleCa ca;
-    private final CompletableFuture<Built> built = new CompletableFuture<>();
+    private final CompletableFuture<Built> built;
     private final Map<String, SslContext> leaves = new ConcurrentHashMap<>();
 
     /** The native TLS provider's choice and the upstream context: what a first interception needs. */
@@ -54,13 +54,8 @@ final class TlsContexts {
     TlsContexts(BottleCa ca, List<Path> extraTrustedCaFiles) {
         this.ca = ca;
         List<X509Certificate> extraCas = readCertificates(extraTrustedCaFiles);
-        Thread.ofPlatform().name("egress-tls-init").daemon().start(() -> {
-            try {
-                built.complete(build(extraCas));
-            } catch (RuntimeException | Error e) {
-                built.completeExceptionally(e);
-            }
-        });
+        this.built = CompletableFuture.supplyAsync(() -> build(extraCas),
+                task -> Thread.ofPlatform().name("egress-tls-init").daemon().start(task));
     }
 
     private static Built build(List<X509Certificate> extraCas) {
