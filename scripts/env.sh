@@ -61,8 +61,10 @@ launcher_opts() {
   printf '%s\n' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1
 }
 
-# JDK 25 AOT cache (JEP 483/514/515) of the CLI jar: classes loaded and linked, and method profiles,
-# from one training run, so that `bottle start` reaches the agent in a fraction of a cold start.
+# JDK 25 AOT cache (JEP 483/514) of the CLI jar: classes loaded and linked from one training run, so
+# that `bottle start` reaches the agent in a fraction of a cold start. Without the training run's
+# method profiles (-XX:-AOTRecordTraining): replaying them made C1 compile, early and on a 2-core
+# machine's second core, the methods the whole training run had used; a start cost ~7-10 % more CPU.
 # A cache older than its jar is never used; a mismatched one (another JDK, a changed jar) is ignored
 # by the JVM, and -Xlog keeps its warning off the user's terminal.
 aot_flags() { # aot_flags JAR: the java options that use JAR's cache when it is current
@@ -84,7 +86,8 @@ ensure_aot_cache() { # ensure_aot_cache JAR: one training run (io.claudebottle.c
   rm -f "$cache.tmp"
   local opts; mapfile -t opts < <(launcher_opts)
   (cd "$work" && CLAUDE_BOTTLE_HOME="$home" "$JAVA_HOME/bin/java" "${opts[@]}" \
-      "-XX:AOTCacheOutput=$cache.tmp" -Xlog:aot=off -Xlog:cds=off \
+      "-XX:AOTCacheOutput=$cache.tmp" -XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining \
+      -Xlog:aot=off -Xlog:cds=off \
       -cp "$jar" io.claudebottle.cli.AotTraining train </dev/null >/dev/null 2>&1) || true
   rm -rf "$home" "$work"
   if [ -s "$cache.tmp" ]; then

@@ -201,7 +201,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             progress.step("building images (first run: a few minutes; cached afterwards)");
             BottleLaunch.Images images = new ImageBuilder(docker.client(), progress::step, offline)
-                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                    .ensureAll(SidecarApp.production());
             return new Target(docker, images, DefaultBridge.gateway(docker.client()));
         } catch (RuntimeException e) {
             docker.close();

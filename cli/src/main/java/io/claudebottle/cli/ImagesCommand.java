@@ -45,7 +45,7 @@ final class ImagesCommand implements Runnable {
                 var images = new ImageBuilder(backend.client(), m -> {
                     err.println("bottle: " + m);
                     err.flush();
-                }, offline).ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                }, offline).ensureAll(SidecarApp.production());
                 out.println("agent   " + images.agent());
                 out.println("sidecar " + images.sidecar());
                 return 0;
@@ -70,7 +70,7 @@ final class ImagesCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             try (DockerBackend backend = DockerBackend.open()) {
                 var removed = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), true)
-                        .prune(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                        .prune(SidecarApp.production());
                 removed.forEach(tag -> out.println("removed " + tag));
                 out.println(removed.size() + " image(s) removed");
                 return 0;

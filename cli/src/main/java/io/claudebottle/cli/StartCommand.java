@@ -135,7 +135,7 @@ final class StartCommand implements Callable<Integer> {
         try (DockerBackend backend = (docker != null ? await(docker) : DockerBackend.open())
                 .allowHostReachable(allowHostReachable).prepareStart()) {
             // independent questions to the engine, side by side while the preflight is printed
-            SidecarApp app = SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR);
+            SidecarApp app = SidecarApp.production();
             ImageBuilder builder = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), offline);
             var leftovers = CompletableFuture.supplyAsync(backend::leftovers, Thread::startVirtualThread);
             var built = CompletableFuture.supplyAsync(() -> builder.existing(app), Thread::startVirtualThread);
@@ -195,7 +195,7 @@ final class StartCommand implements Callable<Integer> {
                     return 1;
                 }
                 var images = new ImageBuilder(docker.client(), m -> err.println("bottle: " + m), offline)
-                        .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                        .ensureAll(SidecarApp.production());
                 err.flush();
                 return runUntilAgentExits(backend, plan.toLaunch(images, Optional.ofNullable(runtime), true), err);
             }

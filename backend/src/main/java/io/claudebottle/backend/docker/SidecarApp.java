@@ -1,15 +1,22 @@
 package io.claudebottle.backend.docker;
 
+import io.claudebottle.sidecar.Sidecar;
+
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the sidecar image runs: a class path (jars and class directories) and the main class with its
@@ -23,9 +30,92 @@ public record SidecarApp(List<Path> classpath, String mainAndArgs) {
      */
     public static final String CLI_SIDECAR = ContainerSidecarMain.class.getName() + " /run/bottle/config.json";
 
+    /** The runtime artifacts of the sidecar module ({@code mvn dependency:list}, written by its build). */
+    static final String SIDECAR_ARTIFACTS = "/META-INF/bottle/sidecar-runtime.artifacts";
+
+    private static final Pattern LISTED_ARTIFACT = Pattern.compile("^\\s*[^:\\s]+:([^:\\s]+):[^:\\s]+:(?:([^:\\s]+):)?[^:\\s]+:[a-z]+\\b");
+    private static final Pattern PLATFORM_JAR = Pattern.compile("-(android|ios|linux|macosx|osx|windows)-([a-z0-9_]+)\\.jar$");
+
     public SidecarApp {
         classpath = List.copyOf(classpath);
         Objects.requireNonNull(mainAndArgs, "mainAndArgs");
+    }
+
+    /** What {@code bottle start} puts in the sidecar image: {@link #production(List)} of this JVM's class path. */
+    public static SidecarApp production() {
+        return production(ofThisJvm(CLI_SIDECAR).classpath());
+    }
+
+    /**
+     * {@link #CLI_SIDECAR} on the jars of {@code cliClasspath} the sidecar runs on: the sidecar
+     * module's runtime artifacts at the versions the CLI resolved, and the module of the main class;
+     * native jars only for Linux on this machine's architecture. The CLI's own dependencies (Docker
+     * client, SQLite, picocli, JNA) stay out of the JVM that parses agent traffic, and its start
+     * scans fewer jars. A class path with class directories (a build tree, tests) is kept whole:
+     * directories cannot be told apart by artifact.
+     */
+    public static SidecarApp production(List<Path> cliClasspath) {
+        String artifacts = sidecarArtifacts();
+        if (artifacts == null || cliClasspath.stream().anyMatch(p -> !p.getFileName().toString().endsWith(".jar"))) {
+            return new SidecarApp(cliClasspath, CLI_SIDECAR);
+        }
+        return new SidecarApp(sidecarJars(cliClasspath, artifacts, System.getProperty("os.arch")), CLI_SIDECAR);
+    }
+
+    /**
+     * The entries of {@code classpath} that {@code artifactList} (lines of {@code mvn dependency:list})
+     * names by artifact id and classifier, whatever their version, and the sidecar's and the main
+     * class's own modules; without native jars for other platforms than Linux on {@code osArch}.
+     */
+    static List<Path> sidecarJars(List<Path> classpath, String artifactList, String osArch) {
+        List<String[]> artifacts = new ArrayList<>(); // {artifactId, classifier or null}
+        artifacts.add(new String[] {"bottle-sidecar", null});
+        artifacts.add(new String[] {"bottle-backend", null}); // ContainerSidecarMain
+        artifacts.add(new String[] {"slf4j-nop", null}); // the CLI's choice: JGit's and sshd's logging stays quiet
+        for (String line : artifactList.split("\\R")) {
+            Matcher m = LISTED_ARTIFACT.matcher(line);
+            if (m.find()) {
+                artifacts.add(new String[] {m.group(1), m.group(2)});
+            }
+        }
+        List<Path> kept = new ArrayList<>();
+        for (Path entry : classpath) {
+            String name = entry.getFileName().toString();
+            boolean listed = artifacts.stream().anyMatch(a -> isJarOf(name, a[0], a[1]));
+            if (listed && !forAnotherPlatform(name, osArch)) {
+                kept.add(entry);
+            }
+        }
+        return kept;
+    }
+
+    /** Whether {@code name} is {@code artifactId-<version>[-classifier].jar} as Maven names copied dependencies. */
+    private static boolean isJarOf(String name, String artifactId, String classifier) {
+        return name.length() > artifactId.length() + 1 && name.startsWith(artifactId + "-")
+                && Character.isDigit(name.charAt(artifactId.length() + 1))
+                && (classifier == null || name.endsWith("-" + classifier + ".jar"));
+    }
+
+    private static boolean forAnotherPlatform(String jarName, String osArch) {
+        Matcher m = PLATFORM_JAR.matcher(jarName);
+        if (!m.find()) {
+            return false;
+        }
+        String arch = switch (osArch.toLowerCase(Locale.ROOT)) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> osArch.toLowerCase(Locale.ROOT);
+        };
+        String jarArch = m.group(2).equals("aarch_64") || m.group(2).equals("aarch64") ? "arm64" : m.group(2);
+        return !m.group(1).equals("linux") || !jarArch.equals(arch);
+    }
+
+    private static String sidecarArtifacts() {
+        try (InputStream in = Sidecar.class.getResourceAsStream(SIDECAR_ARTIFACTS)) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**

@@ -31,7 +31,7 @@ class DockerSidecarFailureTest {
         DockerTestSupport.assumeDocker();
         try (DockerBackend backend = DockerBackend.open()) {
             var images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
-                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                    .ensureAll(SidecarApp.production());
             // the egress proxy reads its extra trust anchors when it starts, after the CA is minted and announced
             ObjectNode config = JsonMapper.builder().build().createObjectNode();
             ObjectNode egress = config.putObject("egress");
@@ -67,7 +67,7 @@ class DockerSidecarFailureTest {
         DockerTestSupport.assumeDocker();
         try (DockerBackend backend = DockerBackend.open()) {
             var images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
-                    .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                    .ensureAll(SidecarApp.production());
             ObjectNode config = JsonMapper.builder().build().createObjectNode();
             config.putObject("egress").putArray("allowlist");
             String agent = "sidecar-dies-" + ProcessHandle.current().pid();

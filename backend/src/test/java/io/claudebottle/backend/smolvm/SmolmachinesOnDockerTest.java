@@ -91,7 +91,7 @@ class SmolmachinesOnDockerTest {
         // The agent image is never run here: the fake `docker` answers the packer's inspect/save.
         String base = builder.baseImage();
         images = new BottleLaunch.Images("claude-bottle-agent:smolmachines-test", builder.sidecarImage(base,
-                SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR)));
+                SidecarApp.production()));
         lightImages = new BottleLaunch.Images(images.agent(), builder.sidecarImage(base,
                 new SidecarApp(List.of(fakeSidecarClasses()), FakeSidecar.class.getName())));
     }

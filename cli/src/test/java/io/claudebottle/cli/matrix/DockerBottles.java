@@ -31,7 +31,7 @@ final class DockerBottles implements Bottles {
         this.backend = DockerBackend.open();
         this.runtime = runtime;
         this.images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
-                .ensureAll(SidecarApp.ofThisJvm(SidecarApp.CLI_SIDECAR));
+                .ensureAll(SidecarApp.production());
         this.bridgeGateway = DefaultBridge.gateway(backend.client());
     }
 
