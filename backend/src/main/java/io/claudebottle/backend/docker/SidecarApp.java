@@ -31,7 +31,7 @@ public record SidecarApp(List<Path> classpath, String mainAndArgs) {
     public static final String CLI_SIDECAR = ContainerSidecarMain.class.getName() + " /run/bottle/config.json";
 
     /** The runtime artifacts of the sidecar module ({@code mvn dependency:list}, written by its build). */
-    static final String SIDECAR_ARTIFACTS = "/META-INF/bottle/sidecar-runtime.artifacts";
+    private static final String SIDECAR_ARTIFACTS = "/META-INF/bottle/sidecar-runtime.artifacts";
 
     private static final Pattern LISTED_ARTIFACT = Pattern.compile("^\\s*[^:\\s]+:([^:\\s]+):[^:\\s]+:(?:([^:\\s]+):)?[^:\\s]+:[a-z]+\\b");
     private static final Pattern PLATFORM_JAR = Pattern.compile("-(android|ios|linux|macosx|osx|windows)-([a-z0-9_]+)\\.jar$");
@@ -68,46 +68,44 @@ public record SidecarApp(List<Path> classpath, String mainAndArgs) {
      * class's own modules; without native jars for other platforms than Linux on {@code osArch}.
      */
     static List<Path> sidecarJars(List<Path> classpath, String artifactList, String osArch) {
-        List<String[]> artifacts = new ArrayList<>(); // {artifactId, classifier or null}
-        artifacts.add(new String[] {"bottle-sidecar", null});
-        artifacts.add(new String[] {"bottle-backend", null}); // ContainerSidecarMain
-        artifacts.add(new String[] {"slf4j-nop", null}); // the CLI's choice: JGit's and sshd's logging stays quiet
+        List<Artifact> artifacts = new ArrayList<>(List.of(new Artifact("bottle-sidecar", null),
+                new Artifact("bottle-backend", null), // ContainerSidecarMain
+                new Artifact("slf4j-nop", null))); // the CLI's choice: JGit's and sshd's logging stays quiet
         for (String line : artifactList.split("\\R")) {
             Matcher m = LISTED_ARTIFACT.matcher(line);
             if (m.find()) {
-                artifacts.add(new String[] {m.group(1), m.group(2)});
+                artifacts.add(new Artifact(m.group(1), m.group(2)));
             }
         }
+        String arch = normalArch(osArch);
         List<Path> kept = new ArrayList<>();
         for (Path entry : classpath) {
             String name = entry.getFileName().toString();
-            boolean listed = artifacts.stream().anyMatch(a -> isJarOf(name, a[0], a[1]));
-            if (listed && !forAnotherPlatform(name, osArch)) {
+            Matcher platform = PLATFORM_JAR.matcher(name);
+            boolean otherPlatform = platform.find()
+                    && !(platform.group(1).equals("linux") && normalArch(platform.group(2)).equals(arch));
+            if (!otherPlatform && artifacts.stream().anyMatch(a -> a.isJar(name))) {
                 kept.add(entry);
             }
         }
         return kept;
     }
 
-    /** Whether {@code name} is {@code artifactId-<version>[-classifier].jar} as Maven names copied dependencies. */
-    private static boolean isJarOf(String name, String artifactId, String classifier) {
-        return name.length() > artifactId.length() + 1 && name.startsWith(artifactId + "-")
-                && Character.isDigit(name.charAt(artifactId.length() + 1))
-                && (classifier == null || name.endsWith("-" + classifier + ".jar"));
+    /** A Maven artifact by id and classifier ({@code null}: any), whatever its version. */
+    private record Artifact(String id, String classifier) {
+        /** Whether {@code name} is {@code id-<version>[-classifier].jar}, as Maven names copied dependencies. */
+        boolean isJar(String name) {
+            return name.length() > id.length() + 1 && name.startsWith(id + "-") && Character.isDigit(name.charAt(id.length() + 1))
+                    && (classifier == null || name.endsWith("-" + classifier + ".jar"));
+        }
     }
 
-    private static boolean forAnotherPlatform(String jarName, String osArch) {
-        Matcher m = PLATFORM_JAR.matcher(jarName);
-        if (!m.find()) {
-            return false;
-        }
-        String arch = switch (osArch.toLowerCase(Locale.ROOT)) {
+    private static String normalArch(String arch) {
+        return switch (arch.toLowerCase(Locale.ROOT)) {
             case "amd64", "x86_64" -> "x86_64";
-            case "aarch64", "arm64" -> "arm64";
-            default -> osArch.toLowerCase(Locale.ROOT);
+            case "aarch64", "aarch_64", "arm64" -> "arm64";
+            default -> arch.toLowerCase(Locale.ROOT);
         };
-        String jarArch = m.group(2).equals("aarch_64") || m.group(2).equals("aarch64") ? "arm64" : m.group(2);
-        return !m.group(1).equals("linux") || !jarArch.equals(arch);
     }
 
     private static String sidecarArtifacts() {
