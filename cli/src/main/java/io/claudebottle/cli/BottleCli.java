@@ -67,7 +67,10 @@ public final class BottleCli implements Runnable {
     static CommandLine commandLine(String... args) {
         String first = args.length > 0 ? args[0] : "";
         for (Class<?> subcommand : BottleCli.class.getAnnotation(Command.class).subcommands()) {
-            if (!first.equals("help") && subcommand.getAnnotation(Command.class).name().equals(first)) {
+            // By class name first: reading every subcommand's annotations to find one was a dozen
+            // annotation parses on the start's critical path. The chosen one's name still decides.
+            if (!first.equals("help") && subcommand.getSimpleName().equalsIgnoreCase(first + "Command")
+                    && subcommand.getAnnotation(Command.class).name().equals(first)) {
                 CommandLine root = new CommandLine(CommandLine.Model.CommandSpec.wrapWithoutInspection(new BottleCli()).name("bottle"));
                 return root.addSubcommand(subcommand);
             }

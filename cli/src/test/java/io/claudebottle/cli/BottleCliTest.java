@@ -21,6 +21,17 @@ class BottleCliTest {
     }
 
     @Test
+    void everySubcommandIsFoundAloneByItsName() {
+        // the lookup goes by class name (NameCommand) before it reads the one annotation
+        for (Class<?> subcommand : BottleCli.class.getAnnotation(CommandLine.Command.class).subcommands()) {
+            String name = subcommand.getAnnotation(CommandLine.Command.class).name();
+            if (!name.equals("help")) {
+                assertThat(BottleCli.commandLine(name).getSubcommands().keySet()).as(name).containsExactly(name);
+            }
+        }
+    }
+
+    @Test
     void helpOptionsTyposAndNoArgumentsGetEverySubcommand() {
         for (String[] args : new String[][] {{}, {"help", "start"}, {"--help"}, {"--version"}, {"strat"}}) {
             assertThat(BottleCli.commandLine(args).getSubcommands()).as(String.join(" ", args)).hasSize(ALL);

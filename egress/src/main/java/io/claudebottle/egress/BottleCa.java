@@ -44,7 +44,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link #certificate()} to their trust store.
  */
 public final class BottleCa {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** In a holder: the security providers' set-up then runs on the key-generation thread, not on whatever first touches this class. */
+    private static final class Randomness {
+        static final SecureRandom SOURCE = new SecureRandom();
+    }
+
     private static final Duration CA_LIFETIME = Duration.ofDays(30);
     private static final Duration LEAF_LIFETIME = Duration.ofDays(7);
     private static final Duration BACKDATE = Duration.ofHours(1);
@@ -182,7 +186,7 @@ public final class BottleCa {
 
     private static KeyPair newKeyPair() throws GeneralSecurityException {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+        g.initialize(new ECGenParameterSpec("secp256r1"), Randomness.SOURCE);
         return g.generateKeyPair();
     }
 
@@ -191,6 +195,6 @@ public final class BottleCa {
     }
 
     private static BigInteger serial() {
-        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+        return new BigInteger(127, Randomness.SOURCE).add(BigInteger.ONE);
     }
 }

@@ -1,11 +1,11 @@
 package io.claudebottle.backend.nativ;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,34 +44,44 @@ record EtcMasks(List<Path> files, List<Path> directories) {
         List<Path> files = new ArrayList<>();
         List<Path> directories = new ArrayList<>();
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
-                    if (!mode.contains(PosixFilePermission.OTHERS_READ) || !mode.contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                        directories.add(dir);
-                        return FileVisitResult.SKIP_SUBTREE;
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    if (attrs.isRegularFile()
-                            && !Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ)) {
-                        files.add(file);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            if (hiddenDirectory(Files.readAttributes(root, PosixFileAttributes.class))) {
+                directories.add(root);
+            } else {
+                scanDirectory(root, files, directories);
+            }
         } catch (IOException e) {
             throw new SandboxException("cannot scan " + root + " for files to hide from the sandbox: " + e.getMessage(), e);
         }
         return new EtcMasks(files, directories);
+    }
+
+    /** One stat per entry (Files.walkFileTree took two: its own and the permissions' ), links not followed. */
+    private static void scanDirectory(Path dir, List<Path> files, List<Path> directories) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                PosixFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (IOException vanished) {
+                    continue;
+                }
+                if (attributes.isDirectory()) {
+                    if (hiddenDirectory(attributes)) {
+                        directories.add(entry);
+                    } else {
+                        scanDirectory(entry, files, directories);
+                    }
+                } else if (attributes.isRegularFile() && !attributes.permissions().contains(PosixFilePermission.OTHERS_READ)) {
+                    files.add(entry);
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException unreadable) {
+            // as walkFileTree's visitFileFailed did: a directory that cannot be listed is left as it is
+        }
+    }
+
+    private static boolean hiddenDirectory(PosixFileAttributes attributes) {
+        Set<PosixFilePermission> mode = attributes.permissions();
+        return !mode.contains(PosixFilePermission.OTHERS_READ) || !mode.contains(PosixFilePermission.OTHERS_EXECUTE);
     }
 }

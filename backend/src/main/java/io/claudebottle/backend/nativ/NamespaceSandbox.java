@@ -44,7 +44,7 @@ public final class NamespaceSandbox {
     }
 
     public static Sandbox launch(SandboxSpec spec, SandboxTool tool) {
-        boolean root = Libc.geteuid() == 0;
+        boolean root = EffectiveUid.isRoot();
         UserNamespaces.whyDisabled(root).ifPresent(why -> {
             throw new SandboxException("cannot create a native sandbox: " + why);
         });

@@ -80,7 +80,7 @@ public final class NativeBackend implements Backend {
         if (!tool.available()) {
             return Optional.of("neither bubblewrap nor unshare is installed (apt-get install bubblewrap)");
         }
-        return UserNamespaces.whyDisabled(Libc.geteuid() == 0);
+        return UserNamespaces.whyDisabled(EffectiveUid.isRoot());
     }
 
     @Override

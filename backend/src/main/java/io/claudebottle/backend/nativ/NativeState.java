@@ -34,7 +34,7 @@ record NativeState(String bottleId, String agent, String bottle, Instant created
         if (xdg != null && !xdg.isBlank() && Files.isDirectory(Path.of(xdg)) && Files.isWritable(Path.of(xdg))) {
             return Path.of(xdg, "claude-bottle-native");
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), "claude-bottle-native-" + Libc.geteuid());
+        return Path.of(System.getProperty("java.io.tmpdir"), "claude-bottle-native-" + EffectiveUid.get());
     }
 
     static Path privateDirectory(Path dir) {
@@ -48,8 +48,8 @@ record NativeState(String bottleId, String agent, String bottle, Instant created
                         + " (a private directory must not point somewhere else)");
             }
             int owner = (int) Files.getAttribute(dir, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (owner != Libc.geteuid() || !Files.getPosixFilePermissions(dir).equals(PosixFilePermissions.fromString("rwx------"))) {
-                throw new BackendException("native bottle state directory " + dir + " must be owned by uid " + Libc.geteuid()
+            if (owner != EffectiveUid.get() || !Files.getPosixFilePermissions(dir).equals(PosixFilePermissions.fromString("rwx------"))) {
+                throw new BackendException("native bottle state directory " + dir + " must be owned by uid " + EffectiveUid.get()
                         + " with mode 0700 (it is uid " + owner + ", " + PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))
                         + "); remove it or set XDG_RUNTIME_DIR to a private directory");
             }

@@ -81,7 +81,7 @@ public final class NetnsListeners {
 
     /** setns when this JVM may enter other namespaces (root), else the helper. */
     public static Method method() {
-        return Libc.geteuid() == 0 ? Method.SETNS : Method.HELPER;
+        return EffectiveUid.isRoot() ? Method.SETNS : Method.HELPER;
     }
 
     static List<ServerSocketChannel> bindBySetns(long pid, List<Integer> ports) {
