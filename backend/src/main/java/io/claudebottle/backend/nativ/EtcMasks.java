@@ -55,9 +55,19 @@ record EtcMasks(List<Path> files, List<Path> directories) {
         return new EtcMasks(files, directories);
     }
 
-    /** One stat per entry (Files.walkFileTree took two: its own and the permissions' ), links not followed. */
-    private static void scanDirectory(Path dir, List<Path> files, List<Path> directories) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+    /**
+     * One stat per entry (Files.walkFileTree took two: its own and the permissions'), links not
+     * followed. As walkFileTree with this visitor did: an entry or a directory that cannot be opened
+     * is left as it is, but a directory whose listing fails part-way fails the scan (fail closed).
+     */
+    private static void scanDirectory(Path dir, List<Path> files, List<Path> directories) throws IOException {
+        DirectoryStream<Path> entries;
+        try {
+            entries = Files.newDirectoryStream(dir);
+        } catch (IOException unopenable) {
+            return;
+        }
+        try (entries) {
             for (Path entry : entries) {
                 PosixFileAttributes attributes;
                 try {
@@ -75,8 +85,8 @@ record EtcMasks(List<Path> files, List<Path> directories) {
                     files.add(entry);
                 }
             }
-        } catch (IOException | java.nio.file.DirectoryIteratorException unreadable) {
-            // as walkFileTree's visitFileFailed did: a directory that cannot be listed is left as it is
+        } catch (java.nio.file.DirectoryIteratorException e) {
+            throw e.getCause();
         }
     }
 
