@@ -64,7 +64,7 @@ launcher_opts() {
 # JDK 25 AOT cache (JEP 483/514) of the CLI jar: classes loaded and linked from one training run, so
 # that `bottle start` reaches the agent in a fraction of a cold start. Without the training run's
 # method profiles (-XX:-AOTRecordTraining): replaying them made C1 compile, early and on a 2-core
-# machine's second core, the methods the whole training run had used; a start cost ~7-10 % more CPU.
+# machine's second core, the methods the whole training run had used; a start cost 7-13 % more CPU.
 # A cache older than its jar is never used; a mismatched one (another JDK, a changed jar) is ignored
 # by the JVM, and -Xlog keeps its warning off the user's terminal.
 aot_flags() { # aot_flags JAR: the java options that use JAR's cache when it is current
