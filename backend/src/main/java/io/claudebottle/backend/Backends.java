@@ -49,6 +49,22 @@ public final class Backends {
         return name;
     }
 
+    /**
+     * Whether a start with this {@code --backend} option and environment may run on the native
+     * backend: it is named, or nothing is named and no local Docker socket exists to prefer. A guess
+     * for work worth starting early (the launcher's CA key pair), never the choice itself.
+     */
+    public static boolean mayStartNatively(String option, Map<String, String> env) {
+        String name;
+        try {
+            name = resolveName(option, env);
+        } catch (BackendException unknown) {
+            return false; // the start refuses it
+        }
+        boolean named = option != null && !option.isBlank() || !env.getOrDefault(ENV, "").isBlank();
+        return name.equals(NativeBackend.NAME) || !named && DockerConnection.localSocketMissing(env);
+    }
+
     /** The backend a bottle starts on and why, for the preflight. */
     public record Choice(String name, String reason) {
     }

@@ -29,4 +29,18 @@ class BackendChoiceTest {
         assertThat(neither.name()).isEqualTo("docker");
         assertThat(neither.reason()).contains("native backend cannot run here: kernel.unprivileged_userns_clone is 0");
     }
+
+    @Test
+    void onlyAStartThatMayRunNativelyWarmsUpTheLaunchersCaKeys() {
+        var noSocket = Map.of("DOCKER_HOST", "unix:///nonexistent/docker.sock");
+        var socket = Map.of("DOCKER_HOST", "unix:///dev/null"); // exists: stands in for a socket
+        assertThat(Backends.mayStartNatively("native", socket)).isTrue();
+        assertThat(Backends.mayStartNatively(null, Map.of(Backends.ENV, "native"))).isTrue();
+        assertThat(Backends.mayStartNatively(null, noSocket)).as("default, no local engine: the fallback").isTrue();
+        assertThat(Backends.mayStartNatively(null, socket)).as("default with a local engine: Docker mints").isFalse();
+        assertThat(Backends.mayStartNatively("docker", noSocket)).isFalse();
+        assertThat(Backends.mayStartNatively("smolmachines", noSocket)).isFalse();
+        assertThat(Backends.mayStartNatively(null, Map.of("DOCKER_HOST", "tcp://127.0.0.1:2375"))).isFalse();
+        assertThat(Backends.mayStartNatively("nonsense", noSocket)).isFalse();
+    }
 }

@@ -1,5 +1,6 @@
 package io.claudebottle.cli;
 
+import io.claudebottle.backend.Backends;
 import io.claudebottle.egress.BottleCa;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,10 +48,26 @@ public final class BottleCli implements Runnable {
         if (System.getProperty("picocli.disable.closures") == null) {
             System.setProperty("picocli.disable.closures", "true");
         }
-        if (args.length > 0 && (args[0].equals("start") || args[0].equals("demo"))) {
-            BottleCa.prepareKeys(); // while the command line and the manifests are read
+        // A native bottle's CA is minted by this process (a Docker bottle's by its sidecar): its key
+        // pair is generated while the command line and the manifests are read.
+        if (args.length > 0 && (args[0].equals("start") || args[0].equals("demo"))
+                && Backends.mayStartNatively(backendOption(args), System.getenv())) {
+            BottleCa.prepareKeys();
         }
         System.exit(run(args));
+    }
+
+    /** The value of {@code --backend} among {@code args}, before picocli parses them; null if absent. */
+    static String backendOption(String[] args) {
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--backend") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--backend=")) {
+                return args[i].substring("--backend=".length());
+            }
+        }
+        return null;
     }
 
     /** Runs the CLI and returns the exit code, for tests. */

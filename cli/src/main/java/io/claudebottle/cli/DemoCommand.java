@@ -200,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
         DockerBackend docker = DockerBackend.open();
         try {
             progress.step("building images (first run: a few minutes; cached afterwards)");
-            BottleLaunch.Images images = new ImageBuilder(docker.client(), progress::step, offline)
+            BottleLaunch.Images images = new ImageBuilder(docker, progress::step, offline)
                     .ensureAll(SidecarApp.production());
             return new Target(docker, images, DefaultBridge.gateway(docker.client()));
         } catch (RuntimeException e) {

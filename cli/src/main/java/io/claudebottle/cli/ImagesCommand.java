@@ -42,7 +42,7 @@ final class ImagesCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try (DockerBackend backend = DockerBackend.open()) {
-                var images = new ImageBuilder(backend.client(), m -> {
+                var images = new ImageBuilder(backend, m -> {
                     err.println("bottle: " + m);
                     err.flush();
                 }, offline).ensureAll(SidecarApp.production());
@@ -69,7 +69,7 @@ final class ImagesCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try (DockerBackend backend = DockerBackend.open()) {
-                var removed = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), true)
+                var removed = new ImageBuilder(backend, m -> err.println("bottle: " + m), true)
                         .prune(SidecarApp.production());
                 removed.forEach(tag -> out.println("removed " + tag));
                 out.println(removed.size() + " image(s) removed");

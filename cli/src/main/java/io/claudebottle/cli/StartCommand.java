@@ -136,7 +136,7 @@ final class StartCommand implements Callable<Integer> {
                 .allowHostReachable(allowHostReachable).prepareStart()) {
             // independent questions to the engine, side by side while the preflight is printed
             SidecarApp app = SidecarApp.production();
-            ImageBuilder builder = new ImageBuilder(backend.client(), m -> err.println("bottle: " + m), offline);
+            ImageBuilder builder = new ImageBuilder(backend, m -> err.println("bottle: " + m), offline);
             var leftovers = CompletableFuture.supplyAsync(backend::leftovers, Thread::startVirtualThread);
             var built = CompletableFuture.supplyAsync(() -> builder.existing(app), Thread::startVirtualThread);
             String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
@@ -194,7 +194,7 @@ final class StartCommand implements Callable<Integer> {
                     err.println("bottle: not started");
                     return 1;
                 }
-                var images = new ImageBuilder(docker.client(), m -> err.println("bottle: " + m), offline)
+                var images = new ImageBuilder(docker, m -> err.println("bottle: " + m), offline)
                         .ensureAll(SidecarApp.production());
                 err.flush();
                 return runUntilAgentExits(backend, plan.toLaunch(images, Optional.ofNullable(runtime), true), err);

@@ -53,4 +53,12 @@ class BottleCliTest {
         assertThat(code).isNotZero();
         assertThat(err.toString()).contains("start");
     }
+
+    @Test
+    void theBackendOptionIsReadBeforePicocliParses() {
+        assertThat(BottleCli.backendOption(new String[] {"start", "--backend", "native", "a"})).isEqualTo("native");
+        assertThat(BottleCli.backendOption(new String[] {"start", "--yes", "--backend=docker", "a"})).isEqualTo("docker");
+        assertThat(BottleCli.backendOption(new String[] {"start", "a"})).isNull();
+        assertThat(BottleCli.backendOption(new String[] {"start", "--backend"})).isNull();
+    }
 }

@@ -1,14 +1,6 @@
 package io.claudebottle.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Info;
-import com.github.dockerjava.api.model.Network;
 import io.claudebottle.backend.AgentEnvironment;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BackendException;
@@ -17,13 +9,15 @@ import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.RunningBottle;
 import io.claudebottle.sidecar.StartTrace;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -46,7 +40,8 @@ import java.util.concurrent.Future;
  * The Docker backend. Per bottle: an {@code --internal} network whose bridge has a predictable name
  * and an {@code INPUT} drop rule (the host is unreachable from it), an egress network, a sidecar on
  * both (aliases {@code pipelock egress cred-proxy git-gate supervise} on the internal one) and an
- * agent on the internal network only. Everything carries the bottle id label.
+ * agent on the internal network only. Everything carries the bottle id label. The engine calls of
+ * a start go through {@link EngineApi}; streams and the other commands through docker-java.
  */
 public final class DockerBackend implements Backend {
 
@@ -60,13 +55,12 @@ public final class DockerBackend implements Backend {
     static final String AGENT_HOME = "/home/agent";
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(60);
 
-    private final DockerClient docker;
+    private final DockerConnection.Engine engine;
+    private final EngineApi api;
     private final HostFirewall firewall;
     private final SecureRandom random = new SecureRandom();
-    private final HttpClient http = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
-            .connectTimeout(Duration.ofSeconds(2)).build();
     private volatile boolean allowHostReachable;
-    private volatile Info info;
+    private volatile JsonNode info;
     private CompletableFuture<Optional<String>> firewallGap;
 
     public DockerBackend(DockerClient docker) {
@@ -74,7 +68,12 @@ public final class DockerBackend implements Backend {
     }
 
     DockerBackend(DockerClient docker, HostFirewall firewall) {
-        this.docker = docker;
+        this(DockerConnection.Engine.of(docker), firewall);
+    }
+
+    private DockerBackend(DockerConnection.Engine engine, HostFirewall firewall) {
+        this.engine = engine;
+        this.api = engine.api();
         this.firewall = firewall;
     }
 
@@ -90,11 +89,12 @@ public final class DockerBackend implements Backend {
 
     /** Opens the local Docker engine. */
     public static DockerBackend open() {
-        return new DockerBackend(DockerConnection.open());
+        return new DockerBackend(DockerConnection.engine(), new HostFirewall());
     }
 
+    /** docker-java's client on this backend's connection, set up on first use. */
     public DockerClient client() {
-        return docker;
+        return engine.client();
     }
 
     @Override
@@ -121,14 +121,18 @@ public final class DockerBackend implements Backend {
 
     /** The runtime a launch would use: {@code runsc} when registered, unless {@code requested} says otherwise. */
     public String runtimeFor(Optional<String> requested) {
-        return RuntimeDetector.choose(docker, info(), requested, ImageBuilder.defaultCacheDir());
+        return RuntimeDetector.choose(this::client, info(), requested, ImageBuilder.defaultCacheDir());
+    }
+
+    EngineApi api() {
+        return api;
     }
 
     /** The engine's {@code docker info}, asked once: the preflight's runtime choice and the start share it. */
-    private Info info() {
+    private JsonNode info() {
         var known = info;
         if (known == null) {
-            known = docker.infoCmd().exec();
+            known = api.get("/info");
             info = known;
         }
         return known;
@@ -147,7 +151,7 @@ public final class DockerBackend implements Backend {
         String suffix = HexFormat.of().formatHex(random.generateSeed(3));
         String id = launch.agent() + "-" + suffix;
         Names names = new Names(id, "cb" + suffix + "i", "cb" + suffix + "e");
-        DockerBottle bottle = new DockerBottle(docker, firewall, id, runtime, names, launch.interactive());
+        DockerBottle bottle = new DockerBottle(engine, firewall, id, runtime, names, launch.interactive());
         try {
             progress.step("bottle " + id + ": networks (internal bridge " + names.internalBridge() + ", runtime " + runtime + ")");
             // the two networks are independent: create them side by side (each is a few hundred ms of dockerd work)
@@ -164,14 +168,15 @@ public final class DockerBackend implements Backend {
             progress.step("bottle " + id + ": sidecar (" + elapsed(t0) + ")");
             String sidecar = createSidecar(launch, id, runtime, names);
             StartTrace.mark("docker: sidecar created");
-            docker.connectToNetworkCmd().withNetworkId(names.internal()).withContainerId(sidecar)
-                    .withContainerNetwork(new ContainerNetwork().withAliases(SIDECAR_ALIASES)).exec();
-            docker.startContainerCmd(sidecar).exec();
+            ObjectNode connect = EngineApi.object().put("Container", sidecar);
+            SIDECAR_ALIASES.forEach(connect.putObject("EndpointConfig").putArray("Aliases")::add);
+            api.post("/networks/" + names.internal() + "/connect", connect);
+            api.post("/containers/" + sidecar + "/start", null);
             StartTrace.mark("docker: sidecar started");
             // The agent needs only the CA certificate, which the sidecar announces the moment it is minted:
             // the agent container is created and started while the services come up, and health is
             // checked alongside. The agent's entrypoint waits for that health before its command runs.
-            SidecarOutput output = SidecarOutput.follow(docker, sidecar);
+            SidecarOutput output = SidecarOutput.follow(api, sidecar);
             List<String> addresses = sidecarAddresses(sidecar, names);
             String supervise = "http://" + addresses.getFirst() + ":" + SUPERVISE_PORT;
             CompletableFuture<Void> healthy = CompletableFuture.runAsync(() -> {
@@ -222,7 +227,7 @@ public final class DockerBackend implements Backend {
 
     /** The sidecar's own trace marks (on the launcher's clock) among the launcher's, for the start benchmark. */
     private void sidecarTrace(String sidecar) {
-        for (String line : DockerBottle.logs(docker, sidecar, 200).split("\n")) {
+        for (String line : DockerBottle.logs(api, sidecar, 200).split("\n")) {
             if (line.startsWith("trace ")) {
                 System.err.println(line);
             }
@@ -248,28 +253,38 @@ public final class DockerBackend implements Backend {
 
     void createNetwork(String name, String bridge, boolean internal, BottleLaunch launch, String id,
                        String runtime, String role) {
-        docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(internal).withCheckDuplicate(true)
-                .withOptions(Map.of("com.docker.network.bridge.name", bridge,
-                        // no container-to-container traffic on the egress bridge except the sidecar's own
-                        "com.docker.network.bridge.enable_icc", internal ? "true" : "false"))
-                .withLabels(Labels.of(id, role, launch.agent(), launch.bottle(), runtime)).exec();
+        ObjectNode network = EngineApi.object().put("Name", name).put("Driver", "bridge").put("Internal", internal)
+                .put("CheckDuplicate", true);
+        network.putObject("Options").put("com.docker.network.bridge.name", bridge)
+                // no container-to-container traffic on the egress bridge except the sidecar's own
+                .put("com.docker.network.bridge.enable_icc", internal ? "true" : "false");
+        putStrings(network.putObject("Labels"), Labels.of(id, role, launch.agent(), launch.bottle(), runtime));
+        api.post("/networks/create", network);
     }
 
     private String createSidecar(BottleLaunch launch, String id, String runtime, Names names) {
-        return sidecarContainer(launch, id, runtime, names).exec().getId();
+        return createContainer(names.sidecar(), sidecarContainer(launch, id, runtime, names));
     }
 
-    /** The sidecar's create command, not issued yet: {@link DockerSidecarBundle} adds its port bindings. */
-    CreateContainerCmd sidecarContainer(BottleLaunch launch, String id, String runtime, Names names) {
+    /** {@code POST /containers/create} of {@code body} under {@code name}; the new container's id. */
+    String createContainer(String name, ObjectNode body) {
+        return api.post("/containers/create?name=" + EngineApi.query(name), body).path("Id").asString();
+    }
+
+    /**
+     * The sidecar's Engine API create body, not issued yet: {@link DockerSidecarBundle} adds its port
+     * bindings. The name goes with the request ({@link #createContainer}).
+     */
+    ObjectNode sidecarContainer(BottleLaunch launch, String id, String runtime, Names names) {
         ObjectNode config = sidecarConfig(launch, id);
-        List<Bind> binds = new ArrayList<>();
+        List<String> binds = new ArrayList<>();
         JsonNode repos = config.path("gitGate").path("repos");
         for (int i = 0; i < repos.size(); i++) {
             if (repos.get(i) instanceof ObjectNode repo && repo.hasNonNull("identityFile")) {
                 // The key stays a host file, mounted read-only; the sidecar runs as the launching user so
                 // that a 0600 key is readable.
                 String inside = "/run/bottle-keys/" + i;
-                binds.add(Bind.parse(Path.of(repo.get("identityFile").asString()).toAbsolutePath() + ":" + inside + ":ro"));
+                binds.add(Path.of(repo.get("identityFile").asString()).toAbsolutePath() + ":" + inside + ":ro");
                 repo.put("identityFile", inside);
             }
         }
@@ -289,31 +304,47 @@ public final class DockerBackend implements Backend {
         launch.secrets().forEach((k, v) -> env.add(k + "=" + v));
         String user = Users.uid() + ":" + Users.gid();
         String tmpfsOwner = "uid=" + Users.uid() + ",gid=" + Users.gid();
-        HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode(names.egress())
-                .withRuntime(runtime)
-                .withInit(true)
-                .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges"))
-                .withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/run/bottle", "rw,noexec,nosuid,nodev,size=64m,mode=0700," + tmpfsOwner,
-                        "/var/lib/bottle", "rw,noexec,nosuid,nodev,size=1g,mode=0700," + tmpfsOwner,
-                        // exec: Netty's tcnative and Hyperscan unpack their native libraries here
-                        "/tmp", "rw,exec,nosuid,nodev,size=256m,mode=1777"))
-                .withPidsLimit(512L)
-                // the DNS sink listens on 53 (gVisor ignores net.ipv4.ip_unprivileged_port_start; this works on both)
-                .withCapAdd(Capability.NET_BIND_SERVICE)
-                .withMemory(768L << 20)
-                .withBinds(binds)
-                .withExtraHosts(launch.sidecarHosts().entrySet().stream().map(e -> e.getKey() + ":" + e.getValue())
-                        .toArray(String[]::new));
-        return docker.createContainerCmd(launch.images().sidecar())
-                .withName(names.sidecar())
-                .withHostName("sidecar")
-                .withUser(user)
-                .withEnv(env)
-                .withLabels(Labels.of(id, "sidecar", launch.agent(), launch.bottle(), runtime))
-                .withHostConfig(host);
+        ObjectNode create = container(launch.images().sidecar(), "sidecar", user, env,
+                Labels.of(id, "sidecar", launch.agent(), launch.bottle(), runtime));
+        ObjectNode host = hardened(create, names.egress(), runtime);
+        host.putObject("Tmpfs")
+                .put("/run/bottle", "rw,noexec,nosuid,nodev,size=64m,mode=0700," + tmpfsOwner)
+                .put("/var/lib/bottle", "rw,noexec,nosuid,nodev,size=1g,mode=0700," + tmpfsOwner)
+                // exec: Netty's tcnative and Hyperscan unpack their native libraries here
+                .put("/tmp", "rw,exec,nosuid,nodev,size=256m,mode=1777");
+        host.put("PidsLimit", 512L);
+        // the DNS sink listens on 53 (gVisor ignores net.ipv4.ip_unprivileged_port_start; this works on both)
+        host.putArray("CapAdd").add("NET_BIND_SERVICE");
+        host.put("Memory", 768L << 20);
+        binds.forEach(host.putArray("Binds")::add);
+        ArrayNode extraHosts = host.putArray("ExtraHosts");
+        launch.sidecarHosts().forEach((name, address) -> extraHosts.add(name + ":" + address));
+        return create;
+    }
+
+    /** A create body: image, host name, user, environment and labels. */
+    private static ObjectNode container(String image, String hostName, String user, List<String> env,
+                                        Map<String, String> labels) {
+        ObjectNode create = EngineApi.object().put("Image", image).put("Hostname", hostName).put("User", user);
+        env.forEach(create.putArray("Env")::add);
+        putStrings(create.putObject("Labels"), labels);
+        return create;
+    }
+
+    /**
+     * The HostConfig both containers share: on {@code network} only, under {@code runtime}, with an
+     * init, no capabilities, no new privileges and a read-only root.
+     */
+    private static ObjectNode hardened(ObjectNode create, String network, String runtime) {
+        ObjectNode host = create.putObject("HostConfig").put("NetworkMode", network).put("Runtime", runtime)
+                .put("Init", true).put("ReadonlyRootfs", true);
+        host.putArray("CapDrop").add("ALL");
+        host.putArray("SecurityOpt").add("no-new-privileges");
+        return host;
+    }
+
+    private static void putStrings(ObjectNode target, Map<String, String> values) {
+        values.forEach(target::put);
     }
 
     ObjectNode sidecarConfig(BottleLaunch launch, String id) {
@@ -349,50 +380,39 @@ public final class DockerBackend implements Backend {
         // the agent starts while the sidecar's services may still be coming up: its entrypoint waits until
         // this port, which the sidecar binds after all the others, accepts a connection
         envList.add("BOTTLE_SIDECAR_READY=supervise:" + SUPERVISE_PORT);
-        List<Bind> binds = new ArrayList<>();
-        launch.skills().forEach((name, dir) ->
-                binds.add(Bind.parse(dir.toAbsolutePath() + ":" + AGENT_HOME + "/.claude/skills/" + name + ":ro")));
-        HostConfig host = HostConfig.newHostConfig()
-                .withNetworkMode(names.internal())
-                .withRuntime(runtime)
-                .withInit(true)
-                // Docker's embedded resolver still answers the sidecar aliases; anything else goes to the
-                // sidecar's DNS sink, which refuses it and audits the name (DESIGN §3.2).
-                .withDns(dnsSink)
-                .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges"))
-                .withReadonlyRootfs(true)
-                .withTmpFs(Map.of(AGENT_HOME, "rw,exec,nosuid,nodev,size=2g,uid=1000,gid=1000,mode=0700",
-                        "/workspace", "rw,exec,nosuid,nodev,size=4g,uid=1000,gid=1000,mode=0755",
-                        "/tmp", "rw,exec,nosuid,nodev,size=1g,mode=1777"))
-                .withPidsLimit(1024L)
-                .withMemory(4096L << 20)
-                .withBinds(binds);
-        var create = docker.createContainerCmd(launch.images().agent())
-                .withName(names.agent())
-                .withHostName(launch.agent())
-                .withUser("1000:1000")
-                .withEnv(envList)
-                .withCmd(launch.agentCommand())
-                .withLabels(Labels.of(id, "agent", launch.agent(), launch.bottle(), runtime))
-                .withHostConfig(host);
+        ObjectNode create = container(launch.images().agent(), launch.agent(), "1000:1000", envList,
+                Labels.of(id, "agent", launch.agent(), launch.bottle(), runtime));
+        launch.agentCommand().forEach(create.putArray("Cmd")::add);
         if (launch.interactive()) {
-            create.withTty(true).withStdinOpen(true).withStdInOnce(true)
-                    .withAttachStdin(true).withAttachStdout(true).withAttachStderr(true);
+            create.put("Tty", true).put("OpenStdin", true).put("StdinOnce", true)
+                    .put("AttachStdin", true).put("AttachStdout", true).put("AttachStderr", true);
         }
-        create.exec();
+        ObjectNode host = hardened(create, names.internal(), runtime);
+        // Docker's embedded resolver still answers the sidecar aliases; anything else goes to the
+        // sidecar's DNS sink, which refuses it and audits the name (DESIGN §3.2).
+        host.putArray("Dns").add(dnsSink);
+        host.putObject("Tmpfs")
+                .put(AGENT_HOME, "rw,exec,nosuid,nodev,size=2g,uid=1000,gid=1000,mode=0700")
+                .put("/workspace", "rw,exec,nosuid,nodev,size=4g,uid=1000,gid=1000,mode=0755")
+                .put("/tmp", "rw,exec,nosuid,nodev,size=1g,mode=1777");
+        host.put("PidsLimit", 1024L);
+        host.put("Memory", 4096L << 20);
+        ArrayNode binds = host.putArray("Binds");
+        launch.skills().forEach((name, dir) ->
+                binds.add(dir.toAbsolutePath() + ":" + AGENT_HOME + "/.claude/skills/" + name + ":ro"));
+        createContainer(names.agent(), create);
     }
 
     /** The sidecar's address on each of the bottle's networks (egress first, then internal), from one inspect. */
     private List<String> sidecarAddresses(String sidecar, Names names) {
-        var networks = docker.inspectContainerCmd(sidecar).exec().getNetworkSettings().getNetworks();
+        JsonNode networks = api.get("/containers/" + sidecar + "/json").path("NetworkSettings").path("Networks");
         List<String> addresses = new ArrayList<>();
         for (String network : List.of(names.egress(), names.internal())) {
-            ContainerNetwork net = networks.get(network);
-            if (net == null || net.getIpAddress() == null || net.getIpAddress().isEmpty()) {
+            String address = networks.path(network).path("IPAddress").asString("");
+            if (address.isEmpty()) {
                 throw new BackendException("the sidecar has no address on " + network);
             }
-            addresses.add(net.getIpAddress());
+            addresses.add(address);
         }
         return addresses;
     }
@@ -406,64 +426,67 @@ public final class DockerBackend implements Backend {
         String last = "no answer";
         for (int attempt = 0; Instant.now().isBefore(deadline); attempt++) {
             // whether it still runs, every half second: each inspect is dockerd CPU the starting bottle needs
-            var state = attempt % 10 == 0 ? docker.inspectContainerCmd(sidecar).exec().getState() : null;
-            if (state != null && !Boolean.TRUE.equals(state.getRunning())) {
-                throw new BackendException("the sidecar of " + id + " exited (code " + state.getExitCodeLong()
-                        + ") before it was healthy; its log:\n" + DockerBottle.logs(docker, sidecar, 40));
+            JsonNode state = attempt % 10 == 0 ? api.get("/containers/" + sidecar + "/json").path("State") : null;
+            if (state != null && !state.path("Running").asBoolean(false)) {
+                throw new BackendException("the sidecar of " + id + " exited (code " + state.path("ExitCode").asString("?")
+                        + ") before it was healthy; its log:\n" + DockerBottle.logs(api, sidecar, 40));
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(supervise + "/health"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                SuperviseAnswer r = SuperviseAnswer.get(supervise + "/health", Duration.ofSeconds(2));
+                if (r.status() == 200) {
                     return;
                 }
-                last = "HTTP " + r.statusCode() + " " + r.body();
+                last = "HTTP " + r.status() + " " + r.body();
             } catch (IOException e) {
                 last = e.toString();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BackendException("interrupted while waiting for the sidecar of " + id, e);
             }
             sleep(50);
         }
         throw new BackendException("the sidecar of " + id + " was not healthy within " + timeout.toSeconds()
-                + " s (" + last + "); its log:\n" + DockerBottle.logs(docker, sidecar, 40));
+                + " s (" + last + "); its log:\n" + DockerBottle.logs(api, sidecar, 40));
     }
 
     String get(String base, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new BackendException("sidecar " + base + path + " answered HTTP " + r.statusCode());
+            SuperviseAnswer r = SuperviseAnswer.get(base + path, Duration.ofSeconds(5));
+            if (r.status() != 200) {
+                throw new BackendException("sidecar " + base + path + " answered HTTP " + r.status());
             }
             return r.body();
         } catch (IOException e) {
             throw new BackendException("cannot read " + base + path + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted", e);
         }
     }
 
     @Override
     public List<BottleInfo> list() {
         Map<String, BottleInfo> bottles = new LinkedHashMap<>();
-        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(List.of(Labels.BOTTLE_ID)).exec()) {
-            Map<String, String> l = c.getLabels();
+        for (JsonNode c : containers(List.of(Labels.BOTTLE_ID))) {
+            Map<String, String> l = labels(c);
             String id = l.get(Labels.BOTTLE_ID);
             BottleInfo existing = bottles.get(id);
-            String state = existing == null ? c.getState() : existing.state();
+            String state = existing == null ? c.path("State").asString("") : existing.state();
             if ("agent".equals(l.get(Labels.ROLE))) {
-                state = c.getState();
+                state = c.path("State").asString("");
             }
             bottles.put(id, info(id, l, state));
         }
-        for (Network n : docker.listNetworksCmd().withFilter("label", List.of(Labels.BOTTLE_ID)).exec()) {
-            bottles.putIfAbsent(n.getLabels().get(Labels.BOTTLE_ID), info(n.getLabels().get(Labels.BOTTLE_ID),
-                    n.getLabels(), "network only"));
+        for (JsonNode n : api.get("/networks?filters=" + EngineApi.filters(Map.of("label", List.of(Labels.BOTTLE_ID))))) {
+            Map<String, String> l = labels(n);
+            bottles.putIfAbsent(l.get(Labels.BOTTLE_ID), info(l.get(Labels.BOTTLE_ID), l, "network only"));
         }
         return List.copyOf(bottles.values());
+    }
+
+    /** All containers, running or not, with every one of {@code labelFilters} ({@code key} or {@code key=value}). */
+    private JsonNode containers(List<String> labelFilters) {
+        return api.get("/containers/json?all=1&filters=" + EngineApi.filters(Map.of("label", labelFilters)));
+    }
+
+    private static Map<String, String> labels(JsonNode object) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        object.path("Labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asString("")));
+        return labels;
     }
 
     private static BottleInfo info(String id, Map<String, String> l, String state) {
@@ -474,7 +497,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public boolean stop(String bottleId) {
-        return DockerBottle.teardown(docker, firewall, bottleId);
+        return DockerBottle.teardown(api, firewall, bottleId);
     }
 
     @Override
@@ -496,7 +519,7 @@ public final class DockerBackend implements Backend {
     public List<String> gc() {
         List<String> removed = new ArrayList<>();
         for (BottleInfo b : leftovers()) {
-            DockerBottle.teardown(docker, firewall, b.bottleId());
+            DockerBottle.teardown(api, firewall, b.bottleId());
             removed.add(b.bottleId());
         }
         return removed;
@@ -504,9 +527,8 @@ public final class DockerBackend implements Backend {
 
     /** The sidecar container of a bottle, for {@code bottle audit}. */
     public String sidecarContainer(String bottleId) {
-        for (Container c : docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(Labels.BOTTLE_ID, bottleId, Labels.ROLE, "sidecar")).exec()) {
-            return c.getId();
+        for (JsonNode c : containers(List.of(Labels.BOTTLE_ID + "=" + bottleId, Labels.ROLE + "=sidecar"))) {
+            return c.path("Id").asString();
         }
         throw new BackendException("no bottle '" + bottleId + "' is running; `bottle ps` lists the running ones");
     }
@@ -517,7 +539,7 @@ public final class DockerBackend implements Backend {
      */
     public Optional<Long> denials(String bottleId) {
         try {
-            String count = DockerBottle.exec(docker, sidecarContainer(bottleId), List.of("sh", "-c",
+            String count = DockerBottle.exec(client(), sidecarContainer(bottleId), List.of("sh", "-c",
                     "grep -c -i -E '\"(decision|verdict|action)\" *: *\"(deny|denied|block|blocked|reject|rejected)\"' "
                             + DockerBottle.AUDIT_LOG + " 2>/dev/null || true"));
             return Optional.of(count.isBlank() ? 0L : Long.parseLong(count.strip()));
@@ -531,6 +553,7 @@ public final class DockerBackend implements Backend {
         String sidecar = sidecarContainer(bottleId);
         List<String> command = follow ? List.of("tail", "-n", "+1", "-F", DockerBottle.AUDIT_LOG)
                 : List.of("sh", "-c", "cat " + DockerBottle.AUDIT_LOG + " 2>/dev/null || true");
+        DockerClient docker = client();
         String execId = docker.execCreateCmd(sidecar).withCmd(command.toArray(String[]::new))
                 .withAttachStdout(true).withAttachStderr(false).exec().getId();
         var lines = new StringBuilder();
@@ -555,7 +578,7 @@ public final class DockerBackend implements Backend {
 
     @Override
     public void close() {
-        DockerConnection.closeQuietly(docker);
+        engine.close();
     }
 
     static void sleep(long millis) {
@@ -564,6 +587,28 @@ public final class DockerBackend implements Backend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted", e);
+        }
+    }
+
+    /**
+     * A GET of the sidecar's supervise endpoint, straight to its address on the bottle's network
+     * (never through a proxy). {@link HttpURLConnection}, not {@code java.net.http.HttpClient}: that
+     * one loads the JDK's default TLS context and starts a selector thread, a good part of a start's
+     * launcher CPU, to poll a plain-HTTP endpoint.
+     */
+    record SuperviseAnswer(int status, String body) {
+        static SuperviseAnswer get(String url, Duration timeout) throws IOException {
+            HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection(Proxy.NO_PROXY);
+            connection.setConnectTimeout((int) timeout.toMillis());
+            connection.setReadTimeout((int) timeout.toMillis());
+            try {
+                int status = connection.getResponseCode();
+                try (InputStream body = status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+                    return new SuperviseAnswer(status, body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            } finally {
+                connection.disconnect();
+            }
         }
     }
 

@@ -2,16 +2,16 @@ package io.claudebottle.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.core.command.FrameReader;
+import com.github.dockerjava.transport.DockerHttpClient;
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.RunningBottle;
+import tools.jackson.databind.JsonNode;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,7 +33,7 @@ final class DockerBottle implements RunningBottle {
 
     static final String AUDIT_LOG = "/run/bottle/audit.jsonl";
 
-    private final DockerClient docker;
+    private final DockerConnection.Engine engine;
     private final HostFirewall firewall;
     private final String id;
     private final String runtime;
@@ -48,9 +49,9 @@ final class DockerBottle implements RunningBottle {
     /** Guarded by {@link #agentStart}. */
     private boolean agentStarted;
 
-    DockerBottle(DockerClient docker, HostFirewall firewall, String id, String runtime, DockerBackend.Names names,
-                 boolean interactive) {
-        this.docker = docker;
+    DockerBottle(DockerConnection.Engine engine, HostFirewall firewall, String id, String runtime,
+                 DockerBackend.Names names, boolean interactive) {
+        this.engine = engine;
         this.firewall = firewall;
         this.id = id;
         this.runtime = runtime;
@@ -104,9 +105,9 @@ final class DockerBottle implements RunningBottle {
     }
 
     private void watchSidecar() {
-        Integer code;
+        long code;
         try {
-            code = docker.waitContainerCmd(names.sidecar()).start().awaitStatusCode();
+            code = engine.api().awaitExit(names.sidecar());
         } catch (RuntimeException e) {
             return; // the connection to the engine broke, or the bottle is being removed: no verdict
         }
@@ -115,18 +116,16 @@ final class DockerBottle implements RunningBottle {
         }
         sidecarLost = new BackendException("the sidecar of " + id + " exited (code " + code + ") while the agent ran;"
                 + " the agent was stopped, as it had no egress, cred-proxy or git-gate left; the sidecar's log:\n"
-                + logs(docker, names.sidecar(), 40));
+                + logs(engine.api(), names.sidecar(), 40));
         killAgent();
     }
 
     private void killAgent() {
         synchronized (agentStart) {
             try {
-                docker.killContainerCmd(names.agent()).exec();
-            } catch (NotFoundException | ConflictException e) {
-                // not created or not running: startAgent() sees the failure first
+                engine.api().post("/containers/" + names.agent() + "/kill", null);
             } catch (RuntimeException e) {
-                // teardown removes it
+                // not created or not running (404, 409): startAgent() sees the failure first; else teardown removes it
             }
         }
     }
@@ -135,7 +134,7 @@ final class DockerBottle implements RunningBottle {
     private void startAgent() {
         synchronized (agentStart) {
             failIfSidecarFailed();
-            docker.startContainerCmd(names.agent()).exec();
+            engine.api().post("/containers/" + names.agent() + "/start", null);
             agentStarted = true;
         }
     }
@@ -175,30 +174,35 @@ final class DockerBottle implements RunningBottle {
     @Override
     public AgentResult runAgent(Duration timeout) {
         if (interactive) {
-            int code = new TerminalAttach(docker, names.agent(), this::startAgent).run();
+            int code = new TerminalAttach(engine.api(), names.agent(), this::startAgent).run();
             requireSidecarServed();
             return new AgentResult(code, "", "");
         }
         startAgent();
-        Integer code;
+        CompletableFuture<Long> exited = CompletableFuture.supplyAsync(() -> engine.api().awaitExit(names.agent()),
+                Thread::startVirtualThread);
+        long code;
         try {
-            code = docker.waitContainerCmd(names.agent()).start()
-                    .awaitStatusCode(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RuntimeException e) {
-            docker.killContainerCmd(names.agent()).exec();
+            code = exited.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            killAgent();
             code = 137;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killAgent();
+            throw new BackendException("interrupted while the agent of " + id + " ran", e);
         }
         var out = new ByteArrayOutputStream();
         var err = new ByteArrayOutputStream();
-        collect(docker, names.agent(), out, err, null);
+        collect(engine.api(), names.agent(), out, err, null);
         requireSidecarServed();
-        return new AgentResult(code == null ? -1 : code, out.toString(StandardCharsets.UTF_8),
+        return new AgentResult((int) code, out.toString(StandardCharsets.UTF_8),
                 err.toString(StandardCharsets.UTF_8));
     }
 
     @Override
     public String sidecarExec(List<String> command) {
-        return exec(docker, names.sidecar(), command);
+        return exec(engine.client(), names.sidecar(), command);
     }
 
     static String exec(DockerClient docker, String container, List<String> command) {
@@ -227,38 +231,42 @@ final class DockerBottle implements RunningBottle {
 
     private void teardownOnce() {
         if (closed.compareAndSet(false, true)) {
-            teardown(docker, firewall, id);
+            teardown(engine.api(), firewall, id);
         }
     }
 
     /** Removes every container and network labelled with the bottle id, and its firewall rule. */
-    static boolean teardown(DockerClient docker, HostFirewall firewall, String bottleId) {
+    static boolean teardown(EngineApi api, HostFirewall firewall, String bottleId) {
         boolean found = false;
-        Map<String, String> label = Map.of(Labels.BOTTLE_ID, bottleId);
-        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(label).exec()) {
+        String filters = EngineApi.filters(Map.of("label", List.of(Labels.BOTTLE_ID + "=" + bottleId)));
+        for (JsonNode c : api.get("/containers/json?all=1&filters=" + filters)) {
             found = true;
             try {
-                docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-            } catch (NotFoundException | ConflictException e) {
+                api.delete("/containers/" + c.path("Id").asString() + "?force=1&v=1");
+            } catch (EngineApi.EngineException e) {
+                if (e.status() != 404 && e.status() != 409) {
+                    throw e;
+                }
                 // already gone, or removal in progress (a concurrent teardown)
             }
         }
-        for (Network n : docker.listNetworksCmd().withFilter("label", List.of(Labels.BOTTLE_ID + "=" + bottleId)).exec()) {
+        for (JsonNode n : api.get("/networks?filters=" + filters)) {
             found = true;
-            removeNetwork(docker, n.getId());
+            removeNetwork(api, n.path("Id").asString());
         }
         firewall.release(bottleId);
         return found;
     }
 
-    private static void removeNetwork(DockerClient docker, String networkId) {
+    private static void removeNetwork(EngineApi api, String networkId) {
         for (int attempt = 0; ; attempt++) {
             try {
-                docker.removeNetworkCmd(networkId).exec();
-                return;
-            } catch (NotFoundException e) {
+                api.delete("/networks/" + networkId);
                 return;
             } catch (RuntimeException e) {
+                if (e instanceof EngineApi.EngineException engine && engine.status() == 404) {
+                    return;
+                }
                 // endpoints of just-removed containers can linger for a moment
                 if (attempt >= 20) {
                     throw new BackendException("cannot remove network " + networkId + ": " + e.getMessage(), e);
@@ -268,23 +276,22 @@ final class DockerBottle implements RunningBottle {
         }
     }
 
-    static String logs(DockerClient docker, String container, int tail) {
+    static String logs(EngineApi api, String container, int tail) {
         var out = new ByteArrayOutputStream();
-        collect(docker, container, out, out, tail);
+        collect(api, container, out, out, tail);
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static void collect(DockerClient docker, String container, ByteArrayOutputStream out,
+    /** A container's log so far (stdout and stderr apart), the last {@code tail} lines or all. */
+    private static void collect(EngineApi api, String container, ByteArrayOutputStream out,
                                 ByteArrayOutputStream err, Integer tail) {
-        try {
-            var cmd = docker.logContainerCmd(container).withStdOut(true).withStdErr(true).withFollowStream(false);
-            if (tail != null) {
-                cmd.withTail(tail);
+        String path = "/containers/" + container + "/logs?stdout=1&stderr=1" + (tail == null ? "" : "&tail=" + tail);
+        try (DockerHttpClient.Response response = api.stream(DockerHttpClient.Request.Method.GET, path);
+             FrameReader frames = new FrameReader(response.getBody())) {
+            for (Frame frame; (frame = frames.readFrame()) != null; ) {
+                (frame.getStreamType() == StreamType.STDERR ? err : out).writeBytes(frame.getPayload());
             }
-            cmd.exec(new FrameCollector(out, err)).awaitCompletion(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             err.writeBytes(("(no logs: " + e.getMessage() + ")\n").getBytes(StandardCharsets.UTF_8));
         }
     }

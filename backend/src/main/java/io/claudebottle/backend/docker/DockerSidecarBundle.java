@@ -1,12 +1,11 @@
 package io.claudebottle.backend.docker;
 
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Ports;
 import io.claudebottle.backend.Backend;
 import io.claudebottle.backend.BackendException;
 import io.claudebottle.backend.BottleLaunch;
 import io.claudebottle.backend.smolvm.SmolmachinesBackend;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -32,10 +31,9 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
      * egress proxy, cred-proxy, git-gate, supervise (read-only: health, CA, ports; the launcher's health
      * check) and the DNS sink on UDP and TCP (the VM's resolver: it refuses every name and audits it).
      */
-    static final List<ExposedPort> PUBLISHED_PORTS = List.of(ExposedPort.tcp(DockerBackend.EGRESS_PORT),
-            ExposedPort.tcp(DockerBackend.CRED_PROXY_PORT), ExposedPort.tcp(DockerBackend.GIT_GATE_PORT),
-            ExposedPort.tcp(DockerBackend.SUPERVISE_PORT), ExposedPort.udp(DockerBackend.DNS_PORT),
-            ExposedPort.tcp(DockerBackend.DNS_PORT));
+    static final List<String> PUBLISHED_PORTS = List.of(DockerBackend.EGRESS_PORT + "/tcp",
+            DockerBackend.CRED_PROXY_PORT + "/tcp", DockerBackend.GIT_GATE_PORT + "/tcp",
+            DockerBackend.SUPERVISE_PORT + "/tcp", DockerBackend.DNS_PORT + "/udp", DockerBackend.DNS_PORT + "/tcp");
     /** What {@code bottle ps} shows as the runtime of a smolmachines bottle: where its agent runs. */
     static final String RUNTIME_LABEL = "smolvm";
     /**
@@ -74,12 +72,14 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
             progress.step("bottle " + bottleId + ": sidecar network " + names.egress() + " (bridge " + bridge
                     + ", runtime " + runtime + ")");
             docker.createNetwork(names.egress(), bridge, false, launch, bottleId, RUNTIME_LABEL, "egress");
-            CreateContainerCmd create = docker.sidecarContainer(launch, bottleId, runtime, names)
-                    .withLabels(Labels.of(bottleId, "sidecar", launch.agent(), launch.bottle(), RUNTIME_LABEL))
-                    .withExposedPorts(PUBLISHED_PORTS);
-            create.getHostConfig().withPortBindings(bindings(alias));
-            String sidecar = create.exec().getId();
-            docker.client().startContainerCmd(sidecar).exec();
+            ObjectNode create = docker.sidecarContainer(launch, bottleId, runtime, names);
+            ObjectNode labels = create.putObject("Labels");
+            Labels.of(bottleId, "sidecar", launch.agent(), launch.bottle(), RUNTIME_LABEL).forEach(labels::put);
+            ObjectNode exposed = create.putObject("ExposedPorts");
+            PUBLISHED_PORTS.forEach(port -> exposed.putObject(port));
+            ((ObjectNode) create.path("HostConfig")).set("PortBindings", bindings(alias));
+            String sidecar = docker.createContainer(names.sidecar(), create);
+            docker.api().post("/containers/" + sidecar + "/start", null);
             requirePublishedOnlyOn(sidecar, alias);
             String supervise = "http://" + alias + ":" + DockerBackend.SUPERVISE_PORT;
             progress.step("bottle " + bottleId + ": waiting for the sidecar on " + supervise);
@@ -97,7 +97,7 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
 
     @Override
     public boolean remove(String bottleId) {
-        return DockerBottle.teardown(docker.client(), firewall, bottleId);
+        return DockerBottle.teardown(docker.api(), firewall, bottleId);
     }
 
     @Override
@@ -107,11 +107,11 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
         }
     }
 
-    /** {@code -p ALIAS:PORT:PORT[/udp]} for every published port. */
-    static Ports bindings(String alias) {
-        Ports ports = new Ports();
-        for (ExposedPort port : PUBLISHED_PORTS) {
-            ports.bind(port, Ports.Binding.bindIpAndPort(alias, port.getPort()));
+    /** {@code -p ALIAS:PORT:PORT[/udp]} for every published port, as the Engine API's {@code PortBindings}. */
+    static ObjectNode bindings(String alias) {
+        ObjectNode ports = EngineApi.object();
+        for (String port : PUBLISHED_PORTS) {
+            ports.putArray(port).addObject().put("HostIp", alias).put("HostPort", port.substring(0, port.indexOf('/')));
         }
         return ports;
     }
@@ -122,13 +122,13 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
      * sidecar.
      */
     private void requirePublishedOnlyOn(String container, String alias) {
-        Map<ExposedPort, Ports.Binding[]> published = docker.client().inspectContainerCmd(container).exec()
-                .getNetworkSettings().getPorts().getBindings();
+        JsonNode published = docker.api().get("/containers/" + container + "/json").path("NetworkSettings").path("Ports");
         List<String> wrong = new ArrayList<>();
-        for (var entry : published.entrySet()) {
-            for (Ports.Binding b : entry.getValue() == null ? new Ports.Binding[0] : entry.getValue()) {
-                if (!alias.equals(b.getHostIp())) {
-                    wrong.add(b.getHostIp() + ":" + b.getHostPortSpec() + "->" + entry.getKey());
+        for (Map.Entry<String, JsonNode> entry : published.properties()) {
+            for (JsonNode b : entry.getValue()) { // null (not published) has no elements
+                String hostIp = b.path("HostIp").asString("");
+                if (!alias.equals(hostIp)) {
+                    wrong.add(hostIp + ":" + b.path("HostPort").asString("") + "->" + entry.getKey());
                 }
             }
         }

@@ -2,7 +2,6 @@ package io.claudebottle.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import io.claudebottle.backend.Backend.Progress;
 import io.claudebottle.backend.BackendException;
@@ -22,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Builds the bottle images without any registry: a debootstrap base imported into Docker, then the
@@ -52,17 +52,29 @@ public final class ImageBuilder {
     /** Bumped when the sidecar image's recipe changes in a way its inputs do not show. */
     private static final String SIDECAR_RECIPE = "cds|unsigned-jars";
 
-    private final DockerClient docker;
+    /** docker-java, for builds and pruning; set up on first use (a start with its images built needs none). */
+    private final Supplier<DockerClient> docker;
+    private final EngineApi api;
     private final Progress progress;
     private final boolean offline;
     private final Path cacheDir;
 
     public ImageBuilder(DockerClient docker, Progress progress, boolean offline) {
-        this(docker, progress, offline, defaultCacheDir());
+        this(() -> docker, EngineApi.of(docker), progress, offline, defaultCacheDir());
+    }
+
+    /** On a backend's connection. */
+    public ImageBuilder(DockerBackend backend, Progress progress, boolean offline) {
+        this(backend::client, backend.api(), progress, offline, defaultCacheDir());
     }
 
     ImageBuilder(DockerClient docker, Progress progress, boolean offline, Path cacheDir) {
+        this(() -> docker, EngineApi.of(docker), progress, offline, cacheDir);
+    }
+
+    private ImageBuilder(Supplier<DockerClient> docker, EngineApi api, Progress progress, boolean offline, Path cacheDir) {
         this.docker = docker;
+        this.api = api;
         this.progress = progress;
         this.offline = offline;
         this.cacheDir = cacheDir;
@@ -158,7 +170,7 @@ public final class ImageBuilder {
         } catch (BackendException e) {
             // no Claude Code on this host: no agent image is current
         }
-        return new ImagePruner(docker).removeAllBut(keep);
+        return new ImagePruner(docker.get()).removeAllBut(keep);
     }
 
     public String agentImage(String base) {
@@ -256,7 +268,7 @@ public final class ImageBuilder {
     private void build(Path context, String tag, String base, String what, String kind) {
         progress.step(what + ": docker build " + tag);
         try {
-            docker.buildImageCmd()
+            docker.get().buildImageCmd()
                     .withBaseDirectory(context.toFile())
                     .withDockerfile(context.resolve("Dockerfile").toFile())
                     .withBuildArg("BASE", base)
@@ -283,7 +295,7 @@ public final class ImageBuilder {
 
     private void pruneSuperseded(String kind, String tag) {
         try {
-            List<String> removed = new ImagePruner(docker).removeSuperseded(kind, tag, ImagePruner.GRACE);
+            List<String> removed = new ImagePruner(docker.get()).removeSuperseded(kind, tag, ImagePruner.GRACE);
             if (!removed.isEmpty()) {
                 progress.step("removed superseded images: " + String.join(", ", removed));
             }
@@ -293,12 +305,7 @@ public final class ImageBuilder {
     }
 
     boolean exists(String image) {
-        try {
-            docker.inspectImageCmd(image).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        }
+        return api.find("/images/" + image + "/json").isPresent();
     }
 
     private ContentHash hash() {

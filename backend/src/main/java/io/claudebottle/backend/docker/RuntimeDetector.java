@@ -3,7 +3,7 @@ package io.claudebottle.backend.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Info;
+import tools.jackson.databind.JsonNode;
 import io.claudebottle.backend.BackendException;
 
 import java.io.IOException;
@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Picks the OCI runtime: gVisor ({@code runsc}) when Docker has it registered <em>and</em> a probe
@@ -40,17 +41,24 @@ final class RuntimeDetector {
     }
 
     static Set<String> registered(DockerClient docker) {
-        var runtimes = docker.infoCmd().exec().getRuntimes();
-        return runtimes == null ? Set.of() : runtimes.keySet();
+        return registered(EngineApi.of(docker).get("/info"));
+    }
+
+    /** The runtimes in an Engine API {@code GET /info} answer. */
+    private static Set<String> registered(JsonNode info) {
+        return Set.copyOf(info.path("Runtimes").propertyNames());
     }
 
     static String choose(DockerClient docker, Optional<String> requested, Path cacheDir) {
-        return choose(docker, docker.infoCmd().exec(), requested, cacheDir);
+        return choose(() -> docker, EngineApi.of(docker).get("/info"), requested, cacheDir);
     }
 
-    /** The choice with the engine's {@code info} already at hand (one {@code docker info} per launch). */
-    static String choose(DockerClient docker, Info info, Optional<String> requested, Path cacheDir) {
-        Set<String> registered = info.getRuntimes() == null ? Set.of() : info.getRuntimes().keySet();
+    /**
+     * The choice with the engine's {@code GET /info} already at hand (one per launch); {@code docker}
+     * is asked for only to probe a runtime not probed before.
+     */
+    static String choose(Supplier<DockerClient> docker, JsonNode info, Optional<String> requested, Path cacheDir) {
+        Set<String> registered = registered(info);
         if (requested.isPresent()) {
             String r = requested.get();
             if (!registered.contains(r)) {
@@ -70,8 +78,9 @@ final class RuntimeDetector {
         } catch (IOException e) {
             configured = "?";
         }
-        String key = info.getId() + "|" + info.getRuntimes().get(GVISOR).getPath() + "|" + configured;
-        return verdict(docker, GVISOR, key, cacheDir).works() ? GVISOR : "runc";
+        String key = info.path("ID").asString("") + "|" + info.path("Runtimes").path(GVISOR).path("path").asString("")
+                + "|" + configured;
+        return verdict(docker.get(), GVISOR, key, cacheDir).works() ? GVISOR : "runc";
     }
 
     /** The remembered verdict for {@code runtime} on this engine, probing once if there is none. */

@@ -1,9 +1,9 @@
 package io.claudebottle.backend.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.core.command.FrameReader;
+import com.github.dockerjava.transport.DockerHttpClient;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -18,15 +18,28 @@ import java.util.concurrent.CompletableFuture;
 final class SidecarOutput implements Closeable {
 
     private final CompletableFuture<String> ca = new CompletableFuture<>();
-    private final ResultCallback.Adapter<Frame> stream;
+    private final DockerHttpClient.Response stream;
 
-    private SidecarOutput(DockerClient docker, String container) {
+    private SidecarOutput(EngineApi api, String container) {
+        // from the start of the container's log, so a line printed before this call is not missed
+        this.stream = api.stream(DockerHttpClient.Request.Method.GET,
+                "/containers/" + container + "/logs?follow=1&stdout=1&stderr=0");
+        Thread.ofVirtual().name("bottle-sidecar-output").start(() -> read(container));
+    }
+
+    static SidecarOutput follow(EngineApi api, String container) {
+        return new SidecarOutput(api, container);
+    }
+
+    private void read(String container) {
         StringBuilder line = new StringBuilder();
-        this.stream = new ResultCallback.Adapter<>() {
-            @Override
-            public void onNext(Frame frame) {
-                if (ca.isDone() || frame.getStreamType() != StreamType.STDOUT) {
-                    return;
+        // not closed here: closing the body drains it, and a followed log ends only with the container;
+        // close() discards the connection instead
+        FrameReader frames = new FrameReader(stream.getBody());
+        try {
+            for (Frame frame; !ca.isDone() && (frame = frames.readFrame()) != null; ) {
+                if (frame.getStreamType() != StreamType.STDOUT && frame.getStreamType() != StreamType.RAW) {
+                    continue;
                 }
                 line.append(new String(frame.getPayload(), StandardCharsets.US_ASCII));
                 for (int nl; (nl = line.indexOf("\n")) >= 0; ) {
@@ -34,26 +47,11 @@ final class SidecarOutput implements Closeable {
                     line.delete(0, nl + 1);
                 }
             }
-
-            @Override
-            public void onError(Throwable failure) {
-                ca.completeExceptionally(failure);
-                super.onError(failure);
-            }
-
-            @Override
-            public void onComplete() {
-                ca.completeExceptionally(new IllegalStateException("the output of " + container
-                        + " ended without the bottle CA certificate"));
-                super.onComplete();
-            }
-        };
-        // from the start of the container's log, so a line printed before this call is not missed
-        docker.logContainerCmd(container).withStdOut(true).withStdErr(false).withFollowStream(true).exec(stream);
-    }
-
-    static SidecarOutput follow(DockerClient docker, String container) {
-        return new SidecarOutput(docker, container);
+            ca.completeExceptionally(new IllegalStateException("the output of " + container
+                    + " ended without the bottle CA certificate"));
+        } catch (IOException | RuntimeException e) {
+            ca.completeExceptionally(e);
+        }
     }
 
     /** The announced certificate (PEM). */
@@ -64,11 +62,7 @@ final class SidecarOutput implements Closeable {
     /** Stops following; the certificate future fails if it is not complete yet. */
     @Override
     public void close() {
-        try {
-            stream.close();
-        } catch (IOException e) {
-            // the stream is gone either way
-        }
+        stream.close();
         ca.completeExceptionally(new IllegalStateException("stopped following the sidecar's output"));
     }
 }

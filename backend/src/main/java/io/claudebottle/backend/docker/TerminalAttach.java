@@ -1,8 +1,8 @@
 package io.claudebottle.backend.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.core.command.FrameReader;
+import com.github.dockerjava.transport.DockerHttpClient;
 import io.claudebottle.backend.BackendException;
 
 import java.io.File;
@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Attaches the user's terminal to the agent's TTY: raw mode (so Ctrl-C and friends reach
@@ -22,13 +21,13 @@ import java.util.concurrent.TimeUnit;
 final class TerminalAttach {
 
     private static final File TTY = new File("/dev/tty");
-    private final DockerClient docker;
+    private final EngineApi api;
     private final String container;
     private final Runnable start;
 
     /** {@code start} starts the container once the terminal is attached to it. */
-    TerminalAttach(DockerClient docker, String container, Runnable start) {
-        this.docker = docker;
+    TerminalAttach(EngineApi api, String container, Runnable start) {
+        this.api = api;
         this.container = container;
         this.start = start;
     }
@@ -42,36 +41,28 @@ final class TerminalAttach {
             }
         }, "bottle-tty-restore");
         PrintStream out = System.out;
-        var callback = new ResultCallback.Adapter<Frame>() {
-            @Override
-            public void onNext(Frame frame) {
-                out.write(frame.getPayload(), 0, frame.getPayload().length);
-                out.flush();
-            }
-        };
+        DockerHttpClient.Response attached = null;
         try {
             if (tty) {
                 Runtime.getRuntime().addShutdownHook(restore);
                 stty("raw", "-echo");
             }
-            docker.attachContainerCmd(container).withStdIn(System.in).withStdOut(true).withStdErr(true)
-                    .withFollowStream(true).exec(callback).awaitStarted(30, TimeUnit.SECONDS);
+            attached = api.attach(container, System.in);
+            Thread output = Thread.ofPlatform().daemon().name("bottle-agent-output").start(copy(attached, out));
             start.run();
             Thread resizer = tty ? Thread.ofVirtual().name("bottle-tty-resize").start(this::followSize) : null;
-            Integer code = docker.waitContainerCmd(container).start().awaitStatusCode();
+            long code = api.awaitExit(container);
             if (resizer != null) {
                 resizer.interrupt();
             }
-            callback.awaitCompletion(2, TimeUnit.SECONDS);
-            return code == null ? -1 : code;
+            output.join(2000); // the rest of the output, which ends with the container
+            return (int) code;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted while attached to " + container, e);
         } finally {
-            try {
-                callback.close();
-            } catch (IOException ignored) {
-                // the stream is finished either way
+            if (attached != null) {
+                attached.close();
             }
             if (saved != null) {
                 stty(saved);
@@ -91,7 +82,8 @@ final class TerminalAttach {
             if (size != null && !size.equals(last)) {
                 String[] rc = size.strip().split("\\s+");
                 try {
-                    docker.resizeContainerCmd(container).withSize(Integer.parseInt(rc[0]), Integer.parseInt(rc[1])).exec();
+                    api.post("/containers/" + container + "/resize?h=" + Integer.parseInt(rc[0])
+                            + "&w=" + Integer.parseInt(rc[1]), null);
                     last = size;
                 } catch (RuntimeException e) {
                     // the container may be gone or not yet running; try again on the next poll
@@ -103,6 +95,21 @@ final class TerminalAttach {
                 return;
             }
         }
+    }
+
+    /** Copies the container's output (frames, or raw bytes with a TTY) to {@code out} as it comes. */
+    private static Runnable copy(DockerHttpClient.Response attached, PrintStream out) {
+        return () -> {
+            FrameReader frames = new FrameReader(attached.getBody());
+            try {
+                for (Frame frame; (frame = frames.readFrame()) != null; ) {
+                    out.write(frame.getPayload(), 0, frame.getPayload().length);
+                    out.flush();
+                }
+            } catch (IOException | RuntimeException ended) {
+                // the attach connection was closed: the container ended or the bottle is being removed
+            }
+        };
     }
 
     private static String stty(String... args) {

@@ -81,7 +81,7 @@ class DockerSidecarFailureTest {
                 var run = java.util.concurrent.CompletableFuture.supplyAsync(() -> bottle.runAgent(Duration.ofMinutes(5)),
                         Thread::startVirtualThread);
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                while (!DockerBottle.logs(backend.client(), bottle.agentContainer(), 20).contains("AGENT-COMMAND-RAN")) {
+                while (!DockerBottle.logs(backend.api(), bottle.agentContainer(), 20).contains("AGENT-COMMAND-RAN")) {
                     assertThat(System.nanoTime()).as("the agent command should run once the sidecar serves").isLessThan(deadline);
                     Thread.sleep(200);
                 }
