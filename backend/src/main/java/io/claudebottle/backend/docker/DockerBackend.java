@@ -539,7 +539,7 @@ public final class DockerBackend implements Backend {
      */
     public Optional<Long> denials(String bottleId) {
         try {
-            String count = DockerBottle.exec(client(), sidecarContainer(bottleId), List.of("sh", "-c",
+            String count = DockerBottle.exec(api, sidecarContainer(bottleId), List.of("sh", "-c",
                     "grep -c -i -E '\"(decision|verdict|action)\" *: *\"(deny|denied|block|blocked|reject|rejected)\"' "
                             + DockerBottle.AUDIT_LOG + " 2>/dev/null || true"));
             return Optional.of(count.isBlank() ? 0L : Long.parseLong(count.strip()));
@@ -553,24 +553,14 @@ public final class DockerBackend implements Backend {
         String sidecar = sidecarContainer(bottleId);
         List<String> command = follow ? List.of("tail", "-n", "+1", "-F", DockerBottle.AUDIT_LOG)
                 : List.of("sh", "-c", "cat " + DockerBottle.AUDIT_LOG + " 2>/dev/null || true");
-        DockerClient docker = client();
-        String execId = docker.execCreateCmd(sidecar).withCmd(command.toArray(String[]::new))
-                .withAttachStdout(true).withAttachStderr(false).exec().getId();
         var lines = new StringBuilder();
-        try {
-            docker.execStartCmd(execId).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
-                @Override
-                public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                    lines.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-                    for (int nl; (nl = lines.indexOf("\n")) >= 0; ) {
-                        sink.accept(lines.substring(0, nl));
-                        lines.delete(0, nl + 1);
-                    }
-                }
-            }).awaitCompletion();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        api.exec(sidecar, command, false, frame -> {
+            lines.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+            for (int nl; (nl = lines.indexOf("\n")) >= 0; ) {
+                sink.accept(lines.substring(0, nl));
+                lines.delete(0, nl + 1);
+            }
+        });
         if (!lines.isEmpty()) {
             sink.accept(lines.toString());
         }

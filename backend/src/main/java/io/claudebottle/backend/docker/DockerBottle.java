@@ -1,7 +1,5 @@
 package io.claudebottle.backend.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.core.command.FrameReader;
@@ -202,21 +200,32 @@ final class DockerBottle implements RunningBottle {
 
     @Override
     public String sidecarExec(List<String> command) {
-        return exec(engine.client(), names.sidecar(), command);
+        return exec(engine.api(), names.sidecar(), command);
     }
 
-    static String exec(DockerClient docker, String container, List<String> command) {
-        String execId = docker.execCreateCmd(container).withCmd(command.toArray(String[]::new))
-                .withAttachStdout(true).withAttachStderr(true).exec().getId();
+    /** Runs {@code command} in {@code container}: its stdout (within a minute; stderr is dropped). */
+    static String exec(EngineApi api, String container, List<String> command) {
         var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
+        var ran = CompletableFuture.runAsync(() -> api.exec(container, command, true, frame -> {
+            if (frame.getStreamType() != StreamType.STDERR) {
+                synchronized (out) {
+                    out.writeBytes(frame.getPayload());
+                }
+            }
+        }), Thread::startVirtualThread);
         try {
-            docker.execStartCmd(execId).exec(new FrameCollector(out, err)).awaitCompletion(60, TimeUnit.SECONDS);
+            ran.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            // what it printed so far
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new BackendException(e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackendException("interrupted while running " + command + " in " + container, e);
         }
-        return out.toString(StandardCharsets.UTF_8);
+        synchronized (out) {
+            return out.toString(StandardCharsets.UTF_8);
+        }
     }
 
     @Override
@@ -293,22 +302,6 @@ final class DockerBottle implements RunningBottle {
             }
         } catch (IOException | RuntimeException e) {
             err.writeBytes(("(no logs: " + e.getMessage() + ")\n").getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    /** Splits Docker's multiplexed stream into stdout and stderr. */
-    static final class FrameCollector extends ResultCallback.Adapter<Frame> {
-        private final ByteArrayOutputStream out;
-        private final ByteArrayOutputStream err;
-
-        FrameCollector(ByteArrayOutputStream out, ByteArrayOutputStream err) {
-            this.out = out;
-            this.err = err;
-        }
-
-        @Override
-        public void onNext(Frame frame) {
-            (frame.getStreamType() == StreamType.STDERR ? err : out).writeBytes(frame.getPayload());
         }
     }
 }

@@ -180,7 +180,7 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
 
         @Override
         public String exec(List<String> command) {
-            return DockerBottle.exec(docker.client(), container, command);
+            return DockerBottle.exec(docker.api(), container, command);
         }
 
         @Override

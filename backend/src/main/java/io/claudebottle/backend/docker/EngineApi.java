@@ -1,6 +1,8 @@
 package io.claudebottle.backend.docker;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.core.command.FrameReader;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
 import io.claudebottle.backend.BackendException;
@@ -9,7 +11,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The Docker Engine API calls of a bottle's start, as JSON trees over docker-java's own transport
@@ -98,6 +100,27 @@ final class EngineApi {
         return requireSuccess(response, "POST " + path);
     }
 
+    /**
+     * Runs {@code command} in {@code container} (no TTY, no stdin) and hands each frame of its output
+     * to {@code frames} until the command ends.
+     */
+    void exec(String container, List<String> command, boolean stderr, Consumer<Frame> frames) {
+        ObjectNode create = object().put("AttachStdout", true).put("AttachStderr", stderr);
+        command.forEach(create.putArray("Cmd")::add);
+        String id = post("/containers/" + container + "/exec", create).path("Id").asString();
+        String path = "/exec/" + id + "/start";
+        try (DockerHttpClient.Response response = requireSuccess(http.execute(DockerHttpClient.Request.builder()
+                .method(DockerHttpClient.Request.Method.POST).path(path).putHeader("Content-Type", "application/json")
+                .bodyBytes(JSON.writeValueAsBytes(object().put("Detach", false).put("Tty", false))).build()), "POST " + path)) {
+            FrameReader output = new FrameReader(response.getBody());
+            for (Frame frame; (frame = output.readFrame()) != null; ) {
+                frames.accept(frame);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Docker engine: POST " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Blocks until {@code container} exits; its exit code. */
     long awaitExit(String container) {
         String path = "/containers/" + container + "/wait";
@@ -137,7 +160,7 @@ final class EngineApi {
         var request = DockerHttpClient.Request.builder().method(method).path(path);
         if (body != null) {
             request.putHeader("Content-Type", "application/json")
-                    .body(new ByteArrayInputStream(JSON.writeValueAsBytes(body)));
+                    .bodyBytes(JSON.writeValueAsBytes(body));
         }
         try (DockerHttpClient.Response response = http.execute(request.build())) {
             return new Answer(response.getStatusCode(), response.getBody().readAllBytes());

@@ -130,6 +130,25 @@ class EngineApiTest {
     }
 
     @Test
+    void execCreatesThenStartsAndSplitsTheOutputFrames() {
+        // Docker's multiplexed stream: [stream, 0, 0, 0, size (4 bytes, big-endian)] then the payload
+        String frames = "\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0003out"
+                + "\u0002\u0000\u0000\u0000\u0000\u0000\u0000\u0003err";
+        var engine = new ScriptedEngine(List.of(Map.entry(201, "{\"Id\":\"e1\"}"), Map.entry(200, frames)));
+        List<String> seen = new ArrayList<>();
+
+        new EngineApi(engine).exec("c1", List.of("cat", "/run/bottle/audit.jsonl"), true,
+                frame -> seen.add(frame.getStreamType() + ":" + new String(frame.getPayload(), StandardCharsets.UTF_8)));
+
+        assertThat(seen).containsExactly("STDOUT:out", "STDERR:err");
+        assertThat(engine.requests).extracting(DockerHttpClient.Request::path)
+                .containsExactly("/containers/c1/exec", "/exec/e1/start");
+        assertThat(engine.bodies.getFirst())
+                .isEqualTo("{\"AttachStdout\":true,\"AttachStderr\":true,\"Cmd\":[\"cat\",\"/run/bottle/audit.jsonl\"]}");
+        assertThat(engine.bodies.get(1)).isEqualTo("{\"Detach\":false,\"Tty\":false}");
+    }
+
+    @Test
     void theUnixSocketTlsContextRefusesToBeUsed() {
         assertThatThrownBy(() -> DockerConnection.NoTls.CONFIG.getSSLContext().createSSLEngine())
                 .isInstanceOf(UnsupportedOperationException.class);
