@@ -13,6 +13,9 @@ import java.util.concurrent.Callable;
 @Command(name = "audit", description = "Print a bottle's audit log (JSON lines); -f follows it.")
 final class AuditCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -20,6 +20,9 @@ import java.util.concurrent.Callable;
         "smolmachines VMs and loopback-alias reservations)."})
 final class GcCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -18,6 +18,9 @@ import java.util.concurrent.Callable;
         subcommands = {ImagesCommand.Build.class, ImagesCommand.Prune.class})
 final class ImagesCommand implements Runnable {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -29,6 +32,9 @@ final class ImagesCommand implements Runnable {
     @Command(name = "build", description = {"Build the images if their inputs changed: a debootstrap base, the agent",
             "(Claude Code from the host's npm install) and the sidecar (a jlink'ed JDK + the bottle jars)."})
     static final class Build implements Callable<Integer> {
+
+        @CommandLine.Mixin
+        HelpOption help;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -60,6 +66,9 @@ final class ImagesCommand implements Runnable {
             "bottle would run now) and those a container still uses. A build already removes the images it",
             "supersedes once they are 10 minutes old; this removes the rest at once."})
     static final class Prune implements Callable<Integer> {
+
+        @CommandLine.Mixin
+        HelpOption help;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

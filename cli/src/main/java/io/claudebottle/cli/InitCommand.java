@@ -19,6 +19,9 @@ import picocli.CommandLine.Command;
                 + "commented example bottle and agent. Existing files are never overwritten.")
 final class InitCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
 @Command(name = "list", description = "List bottles and agents, with the file each comes from.")
 final class ListCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -23,6 +23,9 @@ import java.util.concurrent.Callable;
         "(a smolmachines bottle's state names its loopback alias)."})
 final class PsCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     private static final String ROW = "%-28s %-16s %-8s %-12s %-7s %-7s %s%n";
     /** The runtime label a smolmachines bottle's sidecar carries in Docker. */
     private static final String SMOLVM_RUNTIME = "smolvm";

@@ -21,6 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
                 + "skills, git upstreams, cred-proxy routes and the effective egress allowlist.")
 final class ShowCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

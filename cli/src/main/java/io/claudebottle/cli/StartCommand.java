@@ -36,6 +36,9 @@ import java.util.concurrent.CompletionException;
                 "removed when claude exits (also on Ctrl-C or SIGTERM)."})
 final class StartCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -50,14 +53,14 @@ final class StartCommand implements Callable<Integer> {
     String runtime;
 
     @CommandLine.Option(names = "--backend", paramLabel = "<docker|native|smolmachines>",
-            description = {"Where the bottle runs (default: $CLAUDE_BOTTLE_BACKEND, else docker; native when no Docker",
-                    "engine is reachable). native: Linux namespaces, no Docker. smolmachines (macOS, experimental):",
-                    "the agent in a smolvm micro-VM, the sidecar in Docker (see the README)."})
+            description = "Where the bottle runs (default: $CLAUDE_BOTTLE_BACKEND, else docker; native when no Docker"
+                    + " engine is reachable). native: Linux namespaces, no Docker. smolmachines (macOS, experimental):"
+                    + " the agent in a smolvm micro-VM, the sidecar in Docker (see the README).")
     String backendName;
 
     @CommandLine.Option(names = "--allow-host-reachable",
-            description = {"docker: start even when the host firewall rule cannot be installed (not root, no",
-                    "iptables); the agent can then reach services on this host's own addresses."})
+            description = "docker: start even when the host firewall rule cannot be installed (not root, no"
+                    + " iptables); the agent can then reach services on this host's own addresses.")
     boolean allowHostReachable;
 
     @CommandLine.Option(names = "--offline", description = "Never install Claude Code from npm while building images.")

@@ -18,6 +18,9 @@ import java.util.concurrent.Callable;
         "smolmachines bottle also its VM and its loopback alias."})
 final class StopCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -12,6 +12,9 @@ import picocli.CommandLine.Command;
                 + "file:line:column: message. Exits 1 if there is any error.")
 final class ValidateCommand implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    HelpOption help;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

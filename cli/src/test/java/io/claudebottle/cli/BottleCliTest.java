@@ -5,6 +5,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,6 +45,29 @@ class BottleCliTest {
         int code = BottleCli.commandLine("scan", "--help").setOut(new PrintWriter(out, true)).execute("scan", "--help");
         assertThat(code).isZero();
         assertThat(out.toString()).contains("Usage: bottle scan");
+    }
+
+    @Test
+    void everySubcommandAndItsOwnSubcommandsAnswerHelp() {
+        for (Class<?> subcommand : BottleCli.class.getAnnotation(CommandLine.Command.class).subcommands()) {
+            String name = subcommand.getAnnotation(CommandLine.Command.class).name();
+            CommandLine built = BottleCli.commandLine(name, "--help");
+            List<String[]> invocations = new java.util.ArrayList<>();
+            invocations.add(new String[] {name, "--help"});
+            invocations.add(new String[] {name, "-h"});
+            built.getSubcommands().get(name).getSubcommands().keySet()
+                    .forEach(nested -> invocations.add(new String[] {name, nested, "--help"}));
+            for (String[] args : invocations) {
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int code = BottleCli.commandLine(args).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+                        .execute(args);
+                String command = String.join(" ", args);
+                assertThat(code).as(command + ": " + err).isZero();
+                assertThat(out.toString()).as(command).contains("Usage: bottle " + String.join(" ",
+                        java.util.Arrays.copyOf(args, args.length - 1)));
+            }
+        }
     }
 
     @Test
