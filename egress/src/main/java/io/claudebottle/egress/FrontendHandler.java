@@ -78,6 +78,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>All state is touched only on the channel's event loop; upstream channels share that loop.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
+    /** How long a refused connection stays open, its input dropped, for the client to read the refusal. */
+    static final long REFUSAL_LINGER_MS = 2_000;
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "expect");
 
@@ -594,9 +596,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             r.release();
             ctx.close();
         } else {
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            answerThenClose(r);
         }
         cleanup();
+    }
+
+    /**
+     * Writes a refusal and closes the connection once the client has had time to read it (RFC 9112
+     * §9.6, "tear-down"): closing at once, while the client still sends its request body, resets
+     * the connection, and the reset can erase the answer from the client's receive buffer before
+     * its parser reads it. Meanwhile input is read and dropped (mode CLOSED); the connection ends
+     * when the client closes it (the answer says {@code Connection: close}) or after
+     * {@link #REFUSAL_LINGER_MS}.
+     */
+    private void answerThenClose(FullHttpResponse response) {
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) written -> {
+            if (!written.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> ctx.close(), REFUSAL_LINGER_MS, TimeUnit.MILLISECONDS);
+        });
     }
 
     private void dlpBlock(List<Finding> findings) {
@@ -1064,7 +1085,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             response.release();
             ctx.close();
         } else {
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            answerThenClose(response);
         }
         cleanup();
     }
