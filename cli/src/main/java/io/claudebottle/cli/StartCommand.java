@@ -138,10 +138,11 @@ final class StartCommand implements Callable<Integer> {
         try (DockerBackend backend = (docker != null ? await(docker) : DockerBackend.open())
                 .allowHostReachable(allowHostReachable).prepareStart()) {
             // independent questions to the engine, side by side while the preflight is printed
-            SidecarApp app = SidecarApp.production();
             ImageBuilder builder = new ImageBuilder(backend, m -> err.println("bottle: " + m), offline);
             var leftovers = CompletableFuture.supplyAsync(backend::leftovers, Thread::startVirtualThread);
-            var built = CompletableFuture.supplyAsync(() -> builder.existing(app), Thread::startVirtualThread);
+            // the sidecar's class path (every jar's manifest read) is part of the image look-up, off this thread
+            var app = CompletableFuture.supplyAsync(SidecarApp::production, Thread::startVirtualThread);
+            var built = app.thenApplyAsync(builder::existing, Thread::startVirtualThread);
             String chosenRuntime = backend.runtimeFor(Optional.ofNullable(runtime));
             warnAboutLeftovers(await(leftovers), "", err);
             out.println("backend  docker  (" + choice.reason() + ")");
@@ -151,7 +152,7 @@ final class StartCommand implements Callable<Integer> {
                 err.println("bottle: not started");
                 return 1;
             }
-            var images = await(built).orElseGet(() -> builder.ensureAll(app));
+            var images = await(built).orElseGet(() -> builder.ensureAll(await(app)));
             err.flush();
             return runUntilAgentExits(backend, plan.toLaunch(images, Optional.of(chosenRuntime), true), err);
         } catch (BackendException e) {
