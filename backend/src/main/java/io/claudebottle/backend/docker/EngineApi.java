@@ -26,8 +26,9 @@ import java.util.function.Consumer;
  * (the same connection, the same {@code DOCKER_HOST} and TLS settings). docker-java's command
  * classes bind every request and answer to its model classes with Jackson 2; building those
  * (de)serializers in a fresh launcher cost a start about half a second of CPU on a 2-core machine,
- * where the sidecar starting next to it needed that CPU. Streams (logs, attach, wait, exec) stay
- * with docker-java.
+ * where the sidecar starting next to it needed that CPU. Streams (logs, attach, exec) are read
+ * with docker-java's {@link FrameReader}; its client remains for image builds, pruning and the
+ * runtime probe.
  */
 final class EngineApi {
 
@@ -74,8 +75,7 @@ final class EngineApi {
      * the caller closes the response.
      */
     DockerHttpClient.Response stream(DockerHttpClient.Request.Method method, String path) {
-        DockerHttpClient.Response response = http.execute(DockerHttpClient.Request.builder().method(method).path(path).build());
-        return requireSuccess(response, method + " " + path);
+        return requireSuccess(http.execute(request(method, path, null)), method + " " + path);
     }
 
     private static DockerHttpClient.Response requireSuccess(DockerHttpClient.Response response, String request) {
@@ -109,9 +109,9 @@ final class EngineApi {
         command.forEach(create.putArray("Cmd")::add);
         String id = post("/containers/" + container + "/exec", create).path("Id").asString();
         String path = "/exec/" + id + "/start";
-        try (DockerHttpClient.Response response = requireSuccess(http.execute(DockerHttpClient.Request.builder()
-                .method(DockerHttpClient.Request.Method.POST).path(path).putHeader("Content-Type", "application/json")
-                .bodyBytes(JSON.writeValueAsBytes(object().put("Detach", false).put("Tty", false))).build()), "POST " + path)) {
+        ObjectNode start = object().put("Detach", false).put("Tty", false);
+        try (DockerHttpClient.Response response = requireSuccess(
+                http.execute(request(DockerHttpClient.Request.Method.POST, path, start)), "POST " + path)) {
             FrameReader output = new FrameReader(response.getBody());
             for (Frame frame; (frame = output.readFrame()) != null; ) {
                 frames.accept(frame);
@@ -156,13 +156,16 @@ final class EngineApi {
         return query(node.toString());
     }
 
-    private Answer call(DockerHttpClient.Request.Method method, String path, JsonNode body) {
+    private static DockerHttpClient.Request request(DockerHttpClient.Request.Method method, String path, JsonNode body) {
         var request = DockerHttpClient.Request.builder().method(method).path(path);
         if (body != null) {
-            request.putHeader("Content-Type", "application/json")
-                    .bodyBytes(JSON.writeValueAsBytes(body));
+            request.putHeader("Content-Type", "application/json").bodyBytes(JSON.writeValueAsBytes(body));
         }
-        try (DockerHttpClient.Response response = http.execute(request.build())) {
+        return request.build();
+    }
+
+    private Answer call(DockerHttpClient.Request.Method method, String path, JsonNode body) {
+        try (DockerHttpClient.Response response = http.execute(request(method, path, body))) {
             return new Answer(response.getStatusCode(), response.getBody().readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException("Docker engine: " + method + " " + path + ": " + e.getMessage(), e);
