@@ -1,13 +1,11 @@
 package io.claudebottle.sidecar;
 
-import com.fasterxml.jackson.annotation.JsonAlias;
 import io.claudebottle.credproxy.Route;
 import io.claudebottle.dlp.Rule;
 import io.claudebottle.gitgate.GitGateRepo;
 import io.claudebottle.gitgate.GitGateSettings;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.exc.UnrecognizedPropertyException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
@@ -20,7 +18,8 @@ import java.util.Map;
 /**
  * The sidecar's configuration: the JSON file the launcher writes (schema in the README, section
  * "bottle sidecar"). Tokens are never in it: services read them from the process environment.
- * Unknown keys are errors, so a typo cannot silently switch a protection off.
+ * Unknown keys are errors, so a typo cannot silently switch a protection off ({@link ConfigTree}
+ * reads the JSON tree into these records).
  *
  * @param bottle      the bottle's name; it appears in the CA's subject
  * @param bind        address every service listens on
@@ -35,10 +34,7 @@ import java.util.Map;
 public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCertFile,
                             Supervise supervise, Egress egress, CredProxy credProxy, GitGate gitGate, Dns dns) {
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     public SidecarConfig {
         if (bottle == null || bottle.isBlank()) throw new IllegalArgumentException("\"bottle\" is required (the bottle's name)");
@@ -92,8 +88,8 @@ public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCe
     }
 
     /** One cred-proxy route (snake_case spellings accepted too); {@code role} is optional. */
-    public record CredProxyRoute(String path, String upstream, @JsonAlias("auth_scheme") String authScheme,
-                                 @JsonAlias("token_ref") String tokenRef, String role) {
+    public record CredProxyRoute(String path, String upstream, String authScheme,
+                                 String tokenRef, String role) {
         public Route toRoute() {
             try {
                 return Route.of(path, upstream, authScheme, tokenRef, role);
@@ -138,7 +134,7 @@ public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCe
 
     /** A DLP rule, same fields as the rule file (snake_case spellings accepted too). */
     public record DlpRule(String id, String description, String regex, List<String> keywords,
-                          @JsonAlias("min_entropy") Double minEntropy, @JsonAlias("secret_group") Integer secretGroup) {
+                          Double minEntropy, Integer secretGroup) {
         public Rule toRule() {
             return new Rule(id, description, regex, keywords, minEntropy == null ? 0 : minEntropy,
                     secretGroup == null ? 0 : secretGroup);
@@ -162,21 +158,16 @@ public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCe
 
     static SidecarConfig parse(String json, String source) {
         try {
-            SidecarConfig c = JSON.readValue(json, SidecarConfig.class);
-            if (c == null) throw new IllegalArgumentException("sidecar config " + source + ": empty");
+            JsonNode root = JSON.readTree(json);
+            if (root == null || root.isMissingNode() || root.isNull()) throw new IllegalArgumentException("empty");
+            SidecarConfig c = ConfigTree.config(root);
             if (c.egress() != null) c.egress().dlpRules().forEach(DlpRule::toRule);
             if (c.credProxy() != null) c.credProxy().toRoutes();
             if (c.gitGate() != null) c.gitGate().toSettings(c.bind());
             return c;
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException("sidecar config " + source + ": unknown key \"" + e.getPropertyName()
-                    + "\" at " + e.getPathReference() + "; known keys: " + e.getKnownPropertyIds(), e);
         } catch (JacksonException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            String msg = root instanceof IllegalArgumentException ? root.getMessage() : e.getOriginalMessage();
-            throw new IllegalArgumentException("sidecar config " + source + ": " + msg
-                    + (root instanceof IllegalArgumentException ? "" : " (at " + e.getPathReference() + ")"), e);
+            throw new IllegalArgumentException("sidecar config " + source + ": not valid JSON: " + e.getOriginalMessage()
+                    + " (at " + e.getLocation() + ")", e);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("sidecar config " + source + ": " + e.getMessage(), e);
         }

@@ -57,4 +57,47 @@ class SidecarConfigTest {
         assertThatThrownBy(() -> SidecarConfig.read(Path.of("/nonexistent/sidecar.json")))
                 .hasMessageContaining("/nonexistent/sidecar.json");
     }
+
+    private static final String HOST_KEY = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=";
+    private static final String BASE = "{\"bottle\":\"b\",\"auditLog\":\"a\",\"caCertFile\":\"c\",";
+
+    @Test
+    void snakeCaseSpellingsAndEveryNestedSectionAreRead() {
+        SidecarConfig c = SidecarConfig.parse(BASE + """
+                "dns": {"port": 53},
+                "credProxy": {"port": 9099, "routes": [{"path": "/gh/", "upstream": "https://api.github.com",
+                              "auth_scheme": "token", "token_ref": "GH_TOKEN"}]},
+                "egress": {"dlpRules": [{"id": "r", "regex": "r_[a-z]{20}", "secret_group": 0, "min_entropy": 2}]},
+                "gitGate": {"port": 9418, "stateDir": "/s", "repos": [{"name": "app", "upstream": "ssh://git@h/app.git",
+                            "identityFile": "/k", "knownHostKey": "%s", "extraHosts": {"h": "127.0.0.1"},
+                            "forbidForcePush": true}]}}
+                """.formatted(HOST_KEY), "x");
+        assertThat(c.dns().port()).isEqualTo(53);
+        assertThat(c.credProxy().routes().getFirst().authScheme()).isEqualTo("token");
+        assertThat(c.credProxy().routes().getFirst().tokenRef()).isEqualTo("GH_TOKEN");
+        assertThat(c.egress().dlpRules().getFirst().minEntropy()).isEqualTo(2.0);
+        SidecarConfig.GitRepo repo = c.gitGate().repos().getFirst();
+        assertThat(repo.identityFile()).isEqualTo(Path.of("/k"));
+        assertThat(repo.extraHosts()).containsEntry("h", "127.0.0.1");
+        assertThat(repo.forbidForcePush()).isTrue();
+    }
+
+    @Test
+    void wrongTypesNullPortsAndNestedTyposAreRefusedByKey() {
+        assertThatThrownBy(() -> SidecarConfig.parse(BASE + "\"egress\":{\"port\":\"3128\"}}", "cfg.json"))
+                .hasMessageContaining("cfg.json").hasMessageContaining("\"egress.port\" must be a whole number");
+        assertThatThrownBy(() -> SidecarConfig.parse(BASE + "\"supervise\":{\"port\":null}}", "cfg.json"))
+                .hasMessageContaining("\"supervise.port\" must be a whole number");
+        assertThatThrownBy(() -> SidecarConfig.parse(BASE + "\"egress\":{\"allowlist\":\"api.anthropic.com\"}}", "cfg.json"))
+                .hasMessageContaining("\"egress.allowlist\" must be a list");
+        assertThatThrownBy(() -> SidecarConfig.parse(BASE + "\"egress\":{\"allowlist\":[1]}}", "cfg.json"))
+                .hasMessageContaining("\"egress.allowlist[0]\" must be a string");
+        assertThatThrownBy(() -> SidecarConfig.parse(BASE + "\"credProxy\":{\"routes\":[{\"path\":\"/a/\",\"tokenref\":\"T\"}]}}", "cfg.json"))
+                .hasMessageContaining("unknown key \"tokenref\" at \"credProxy.routes[0]\"").hasMessageContaining("tokenRef");
+        assertThatThrownBy(() -> SidecarConfig.parse(BASE + "\"gitGate\":{\"repos\":[{\"forbidForcePush\":\"yes\"}]}}", "cfg.json"))
+                .hasMessageContaining("\"gitGate.repos[0].forbidForcePush\" must be true or false");
+        assertThatThrownBy(() -> SidecarConfig.parse("[]", "cfg.json")).hasMessageContaining("the top level must be an object");
+        assertThatThrownBy(() -> SidecarConfig.parse("", "cfg.json")).hasMessageContaining("cfg.json");
+        assertThatThrownBy(() -> SidecarConfig.parse("{\"bottle\":", "cfg.json")).hasMessageContaining("not valid JSON");
+    }
 }
