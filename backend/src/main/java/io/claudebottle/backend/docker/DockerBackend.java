@@ -40,8 +40,8 @@ import java.util.concurrent.Future;
  * The Docker backend. Per bottle: an {@code --internal} network whose bridge has a predictable name
  * and an {@code INPUT} drop rule (the host is unreachable from it), an egress network, a sidecar on
  * both (aliases {@code pipelock egress cred-proxy git-gate supervise} on the internal one) and an
- * agent on the internal network only. Everything carries the bottle id label. The engine calls of
- * a start go through {@link EngineApi}; streams and the other commands through docker-java.
+ * agent on the internal network only. Everything carries the bottle id label. Engine calls go through
+ * {@link EngineApi}; docker-java's client only builds and prunes images and probes runtimes.
  */
 public final class DockerBackend implements Backend {
 
@@ -461,7 +461,7 @@ public final class DockerBackend implements Backend {
     @Override
     public List<BottleInfo> list() {
         Map<String, BottleInfo> bottles = new LinkedHashMap<>();
-        for (JsonNode c : containers(List.of(Labels.BOTTLE_ID))) {
+        for (JsonNode c : api.containers(List.of(Labels.BOTTLE_ID))) {
             Map<String, String> l = labels(c);
             String id = l.get(Labels.BOTTLE_ID);
             BottleInfo existing = bottles.get(id);
@@ -471,16 +471,11 @@ public final class DockerBackend implements Backend {
             }
             bottles.put(id, info(id, l, state));
         }
-        for (JsonNode n : api.get("/networks?filters=" + EngineApi.filters(Map.of("label", List.of(Labels.BOTTLE_ID))))) {
+        for (JsonNode n : api.networks(List.of(Labels.BOTTLE_ID))) {
             Map<String, String> l = labels(n);
             bottles.putIfAbsent(l.get(Labels.BOTTLE_ID), info(l.get(Labels.BOTTLE_ID), l, "network only"));
         }
         return List.copyOf(bottles.values());
-    }
-
-    /** All containers, running or not, with every one of {@code labelFilters} ({@code key} or {@code key=value}). */
-    private JsonNode containers(List<String> labelFilters) {
-        return api.get("/containers/json?all=1&filters=" + EngineApi.filters(Map.of("label", labelFilters)));
     }
 
     private static Map<String, String> labels(JsonNode object) {
@@ -527,7 +522,7 @@ public final class DockerBackend implements Backend {
 
     /** The sidecar container of a bottle, for {@code bottle audit}. */
     public String sidecarContainer(String bottleId) {
-        for (JsonNode c : containers(List.of(Labels.BOTTLE_ID + "=" + bottleId, Labels.ROLE + "=sidecar"))) {
+        for (JsonNode c : api.containers(List.of(Labels.BOTTLE_ID + "=" + bottleId, Labels.ROLE + "=sidecar"))) {
             return c.path("Id").asString();
         }
         throw new BackendException("no bottle '" + bottleId + "' is running; `bottle ps` lists the running ones");

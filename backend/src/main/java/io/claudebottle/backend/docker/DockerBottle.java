@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -247,8 +246,8 @@ final class DockerBottle implements RunningBottle {
     /** Removes every container and network labelled with the bottle id, and its firewall rule. */
     static boolean teardown(EngineApi api, HostFirewall firewall, String bottleId) {
         boolean found = false;
-        String filters = EngineApi.filters(Map.of("label", List.of(Labels.BOTTLE_ID + "=" + bottleId)));
-        for (JsonNode c : api.get("/containers/json?all=1&filters=" + filters)) {
+        List<String> label = List.of(Labels.BOTTLE_ID + "=" + bottleId);
+        for (JsonNode c : api.containers(label)) {
             found = true;
             try {
                 api.delete("/containers/" + c.path("Id").asString() + "?force=1&v=1");
@@ -259,7 +258,7 @@ final class DockerBottle implements RunningBottle {
                 // already gone, or removal in progress (a concurrent teardown)
             }
         }
-        for (JsonNode n : api.get("/networks?filters=" + filters)) {
+        for (JsonNode n : api.networks(label)) {
             found = true;
             removeNetwork(api, n.path("Id").asString());
         }

@@ -49,7 +49,7 @@ public final class DockerConnection {
     /**
      * The local engine's API, answering; its docker-java client is made on first use. Setting that
      * client up (its configuration, Jackson 2) is CPU a start needs for the sidecar, and a start
-     * uses it only for streams, once the sidecar runs.
+     * does not use it (only image builds, pruning and the runtime probe do).
      */
     static Engine engine() {
         String host = dockerHost();

@@ -131,6 +131,16 @@ final class EngineApi {
         }
     }
 
+    /** All containers, running or not, with every one of {@code labels} ({@code key} or {@code key=value}). */
+    JsonNode containers(List<String> labels) {
+        return get("/containers/json?all=1&filters=" + filters(Map.of("label", labels)));
+    }
+
+    /** The networks with every one of {@code labels} ({@code key} or {@code key=value}). */
+    JsonNode networks(List<String> labels) {
+        return get("/networks?filters=" + filters(Map.of("label", labels)));
+    }
+
     /** {@code DELETE path}; an error answer throws {@link EngineException} with its status. */
     void delete(String path) {
         call(DockerHttpClient.Request.Method.DELETE, path, null).require("DELETE " + path);

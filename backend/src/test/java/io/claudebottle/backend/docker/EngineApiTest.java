@@ -122,6 +122,18 @@ class EngineApiTest {
     }
 
     @Test
+    void containersAndNetworksAreListedByLabel() {
+        var engine = new ScriptedEngine(List.of(Map.entry(200, "[{\"Id\":\"c1\"}]"), Map.entry(200, "[]")));
+        var api = new EngineApi(engine);
+
+        assertThat(api.containers(List.of("io.claudebottle.bottle-id=b1")).get(0).path("Id").asString()).isEqualTo("c1");
+        assertThat(api.networks(List.of("io.claudebottle.bottle-id")).isEmpty()).isTrue();
+        assertThat(engine.requests).extracting(r -> URLDecoder.decode(r.path(), StandardCharsets.UTF_8)).containsExactly(
+                "/containers/json?all=1&filters={\"label\":[\"io.claudebottle.bottle-id=b1\"]}",
+                "/networks?filters={\"label\":[\"io.claudebottle.bottle-id\"]}");
+    }
+
+    @Test
     void awaitExitReadsTheStatusCode() {
         var engine = new ScriptedEngine(List.of(Map.entry(200, "{\"Error\":null,\"StatusCode\":137}")));
 
