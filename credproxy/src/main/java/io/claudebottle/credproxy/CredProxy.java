@@ -28,10 +28,12 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class CredProxy implements AutoCloseable {
+    private final ProxyCore core;
     private final EventLoopGroup group;
     private final Channel server;
 
-    private CredProxy(EventLoopGroup group, Channel server) {
+    private CredProxy(ProxyCore core, EventLoopGroup group, Channel server) {
+        this.core = core;
         this.group = group;
         this.server = server;
     }
@@ -61,7 +63,15 @@ public final class CredProxy implements AutoCloseable {
                     + " (" + bound.cause().getMessage() + "); free the port or set credProxy.port to another one",
                     bound.cause());
         }
-        return new CredProxy(group, bound.channel());
+        return new CredProxy(core, group, bound.channel());
+    }
+
+    /**
+     * False if the upstream TLS context (the JDK's trust anchors and the extra ones), built in the
+     * background from {@link #start}, could not be built: every request is then answered 502.
+     */
+    public boolean healthy() {
+        return core.connector.healthy();
     }
 
     /** The bound address (with the real port when 0 was asked for). */

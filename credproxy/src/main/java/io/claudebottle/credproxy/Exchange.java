@@ -120,6 +120,12 @@ final class Exchange {
     }
 
     private void connectFresh() {
+        core.connector.whenReady(agent.eventLoop(), () -> {
+            if (!done) dial();
+        }, cause -> upstreamFailed(null, cause));
+    }
+
+    private void dial() {
         ChannelFuture connect = core.connector.connect(agent.eventLoop(), forward.route().upstreamHost(),
                 forward.route().upstreamPort(), new ResponseHandler());
         connecting = connect.channel();

@@ -26,6 +26,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Opens TLS connections to a route's upstream (reused through {@link UpstreamPool}), tunnelled
@@ -37,15 +41,46 @@ final class UpstreamConnector {
     /** The pipeline name of the handler that receives responses (an exchange, or the pool's watchdog). */
     static final String RESPONSE_HANDLER = "response";
 
-    private final SslContext tls;
+    /**
+     * Built on its own thread from construction: the JDK's trust anchors and the TLS library take a
+     * good part of a cold sidecar's start, and no upstream is dialled before the agent's first request.
+     */
+    private final CompletableFuture<SslContext> tls;
     private final Optional<InetSocketAddress> proxy;
 
     UpstreamConnector(List<X509Certificate> extraTrust, Optional<InetSocketAddress> proxy) {
-        this.tls = clientTls(extraTrust);
+        List<X509Certificate> trust = List.copyOf(extraTrust);
+        this.tls = CompletableFuture.supplyAsync(() -> clientTls(trust),
+                task -> Thread.ofPlatform().name("cred-proxy-tls-init").daemon().start(task));
         this.proxy = proxy;
     }
 
+    /**
+     * Runs {@code then} on {@code loop} once the upstream TLS context is built (at once when it is),
+     * or {@code failed} with why it could not be.
+     */
+    void whenReady(EventLoop loop, Runnable then, Consumer<Throwable> failed) {
+        if (tls.state() == Future.State.SUCCESS && loop.inEventLoop()) {
+            then.run();
+            return;
+        }
+        tls.whenComplete((context, error) -> loop.execute(() -> {
+            if (error == null) {
+                then.run();
+            } else {
+                failed.accept(error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error);
+            }
+        }));
+    }
+
+    /** False once the upstream TLS context has failed to build: no route can then be forwarded. */
+    boolean healthy() {
+        return !tls.isCompletedExceptionally();
+    }
+
+    /** Dials an upstream; only after {@link #whenReady} has run its task. */
     ChannelFuture connect(EventLoop loop, String host, int port, ChannelHandler responseHandler) {
+        SslContext context = tls.resultNow();
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(NioSocketChannel.class)
@@ -58,7 +93,7 @@ final class UpstreamConnector {
                             tunnel.setConnectTimeoutMillis(CONNECT_TIMEOUT_MILLIS);
                             ch.pipeline().addLast(tunnel);
                         });
-                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, port));
+                        ch.pipeline().addLast(context.newHandler(ch.alloc(), host, port));
                         ch.pipeline().addLast(new HttpClientCodec(
                                 new HttpDecoderConfig().setMaxHeaderSize(65_536).setMaxInitialLineLength(16_384),
                                 false, false));

@@ -10,6 +10,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -38,7 +39,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A bottle's own certificate authority (EC P-256), minted when the sidecar starts. The private
+ * A bottle's own certificate authority (EC P-384), minted when the sidecar starts. The private
  * key exists only in this object: there is no accessor and nothing writes it anywhere. The
  * certificate is public: the agent trusts it, and in-JVM clients (the cred-proxy) can add
  * {@link #certificate()} to their trust store.
@@ -60,21 +61,29 @@ public final class BottleCa {
     private static final AtomicReference<CompletableFuture<KeyPair>> PREPARED = new AtomicReference<>();
 
     private final KeyPair caKeys;
-    private final X509Certificate caCert;
+    private final X509CertificateHolder caCert;
+    private final String caPem;
+    /**
+     * The certificate as a JDK object, made on first use: the JDK's first certificate parse sets
+     * up its security logging, which scans every jar on the class path (tens of ms on a cold JVM),
+     * and neither the agent (which needs only the PEM) nor the first leaf needs it.
+     */
+    private volatile X509Certificate jdkCertificate;
     // One key pair for all leaves: every leaf is only as trusted as this process anyway, and a
-    // fresh P-256 key per host would add latency to the first request to each host. Generated
+    // fresh key per host would add latency to the first request to each host. Generated
     // in the background from prepareLeafKeys(): no leaf is needed before the first intercepted
     // CONNECT, and on a cold JVM the generation would compete with a sidecar's start for the CPU.
     private final AtomicReference<CompletableFuture<KeyPair>> leafKeys = new AtomicReference<>();
 
-    private BottleCa(KeyPair caKeys, X509Certificate caCert) {
+    private BottleCa(KeyPair caKeys, X509CertificateHolder caCert) {
         this.caKeys = caKeys;
         this.caCert = caCert;
+        this.caPem = pem(caCert);
     }
 
     /**
      * Starts generating the key pair of the next {@link #mint} in the background. On a cold JVM a
-     * P-256 key generation runs interpreted for a good part of a second; a launcher that knows it
+     * key generation runs interpreted for tens of ms; a launcher that knows it
      * will mint a CA calls this first thing, so the key is ready by the time the bottle's name is.
      * The key stays in this JVM's memory, like a key {@code mint} generates itself.
      */
@@ -98,22 +107,34 @@ public final class BottleCa {
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(keys.getPrivate())));
-            return new BottleCa(keys, cert);
+            return new BottleCa(keys, b.build(signer(keys.getPrivate())));
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot mint the bottle CA for " + bottleName + ": " + e.getMessage(), e);
         }
     }
 
     public X509Certificate certificate() {
-        return caCert;
+        X509Certificate certificate = jdkCertificate;
+        if (certificate == null) {
+            try {
+                certificate = new JcaX509CertificateConverter().getCertificate(caCert);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot read back the bottle CA certificate: " + e.getMessage(), e);
+            }
+            jdkCertificate = certificate; // a race makes two equal copies; either will do
+        }
+        return certificate;
     }
 
     /** The certificate in PEM, as written to {@code caCertFile} and served at {@code /ca.pem}. */
     public String certificatePem() {
+        return caPem;
+    }
+
+    private static String pem(X509CertificateHolder certificate) {
         StringWriter s = new StringWriter();
         try (JcaPEMWriter w = new JcaPEMWriter(s)) {
-            w.writeObject(caCert);
+            w.writeObject(certificate);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -128,7 +149,7 @@ public final class BottleCa {
                     : new GeneralName(GeneralName.dNSName, host);
             Instant now = Instant.now();
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert.getSubject(), serial(),
                     Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_LIFETIME)), subject, leafKeys().getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
@@ -184,14 +205,19 @@ public final class BottleCa {
         }
     }
 
+    /**
+     * P-384, not P-256: the JDK's first P-256 key generation (and signature) builds a precomputed
+     * table of the generator, 80-150 ms of a cold JVM's CPU on the start's critical path, while a
+     * first P-384 key costs 15-70 ms; every TLS stack accepts P-384 certificates.
+     */
     private static KeyPair newKeyPair() throws GeneralSecurityException {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-        g.initialize(new ECGenParameterSpec("secp256r1"), Randomness.SOURCE);
+        g.initialize(new ECGenParameterSpec("secp384r1"), Randomness.SOURCE);
         return g.generateKeyPair();
     }
 
     private static ContentSigner signer(PrivateKey key) throws OperatorCreationException {
-        return new JcaContentSignerBuilder("SHA256withECDSA").build(key);
+        return new JcaContentSignerBuilder("SHA384withECDSA").build(key);
     }
 
     private static BigInteger serial() {

@@ -14,12 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BottleCaTest {
 
     @Test
-    void mintsAnEcP256CaNamedAfterTheBottle() {
+    void mintsAnEcP384CaNamedAfterTheBottle() {
         BottleCa ca = BottleCa.mint("gitea-dev-3f9a");
         X509Certificate c = ca.certificate();
         assertThat(c.getSubjectX500Principal().getName()).contains("CN=claude-bottle CA gitea-dev-3f9a");
         assertThat(c.getBasicConstraints()).isGreaterThanOrEqualTo(0);
-        assertThat(((ECPublicKey) c.getPublicKey()).getParams().getCurve().getField().getFieldSize()).isEqualTo(256);
+        assertThat(((ECPublicKey) c.getPublicKey()).getParams().getCurve().getField().getFieldSize()).isEqualTo(384);
         assertThat(ca.certificatePem()).startsWith("-----BEGIN CERTIFICATE-----").doesNotContain("PRIVATE");
         assertThat(BottleCa.mint("gitea-dev-3f9a").certificate()).isNotEqualTo(c);
     }

@@ -70,6 +70,11 @@ final class CredProxyService implements SidecarService {
     }
 
     @Override
+    public boolean healthy() {
+        return proxy.healthy();
+    }
+
+    @Override
     public void close() {
         proxy.close();
     }

@@ -26,8 +26,9 @@ public final class StartTrace {
     /** Prints {@code phase} with the wall ms since launch and the CPU ms this process has used. */
     public static void mark(String phase) {
         if (ON) {
+            long now = System.currentTimeMillis(); // before the CPU read: its first call is slow on a cold JVM
             long cpu = ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(-1L);
-            System.err.printf("trace %6d ms  cpu %6d ms  %s%n", System.currentTimeMillis() - T0, cpu, phase);
+            System.err.printf("trace %6d ms  cpu %6d ms  %s%n", now - T0, cpu, phase);
         }
     }
 
