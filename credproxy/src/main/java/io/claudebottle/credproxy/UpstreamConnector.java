@@ -49,9 +49,13 @@ final class UpstreamConnector {
     private final Optional<InetSocketAddress> proxy;
 
     UpstreamConnector(List<X509Certificate> extraTrust, Optional<InetSocketAddress> proxy) {
-        List<X509Certificate> trust = List.copyOf(extraTrust);
-        this.tls = CompletableFuture.supplyAsync(() -> clientTls(trust),
-                task -> Thread.ofPlatform().name("cred-proxy-tls-init").daemon().start(task));
+        this(CompletableFuture.supplyAsync(() -> clientTls(List.copyOf(extraTrust)),
+                task -> Thread.ofPlatform().name("cred-proxy-tls-init").daemon().start(task)), proxy);
+    }
+
+    /** {@code tls}: the upstream TLS context once built (tests hold it back or fail it). */
+    UpstreamConnector(CompletableFuture<SslContext> tls, Optional<InetSocketAddress> proxy) {
+        this.tls = tls;
         this.proxy = proxy;
     }
 
