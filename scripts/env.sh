@@ -58,7 +58,9 @@ require_maven() {
 # 2-core machine, CPU the sidecar needed too). The native backend's in-process sidecar runs C1 code
 # as well; its load is one agent's traffic (the sidecar container keeps C2 for the Docker backend).
 launcher_opts() {
-  printf '%s\n' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1
+  # Unsafe memory access allowed: Netty (a native bottle's sidecar runs in this JVM) then keeps its
+  # Unsafe buffers instead of linking malloc/free through the FFM API at start-up (images/sidecar/entrypoint.sh)
+  printf '%s\n' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Dsun.misc.unsafe.memory.access=allow
 }
 
 # JDK 25 AOT cache (JEP 483/514) of the CLI jar: classes loaded and linked from one training run, so
