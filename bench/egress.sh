@@ -37,7 +37,8 @@ warm_rounds="${WARM_ROUNDS:-6}"
 # is replaced by the user's (filled by the DLP-alone run below, as the image build fills its own).
 # SIDECAR_JVM_OPTS replaces the options; SIDECAR_EXTRA_OPTS adds some (e.g. -XX:TieredStopAtLevel=1).
 entry_flags="$(sed -n '/^opts=(/,/)$/p' images/sidecar/entrypoint.sh | sed 's/#.*//' | grep -o -- '-[XD][^ )"]*' \
-  | grep -v -e '^-Dbottle.dlp.cacheDir=' -e '^-XX:AOTCache' | tr '\n' ' ')"
+  | grep -v -e '^-Dbottle.dlp.cacheDir=' -e '^-XX:AOTCache' -e '^-Djava.library.path=' -e '^-Dorg.bytedeco.javacpp.pathsFirst=' \
+  | tr '\n' ' ')"
 [ -n "$entry_flags" ] || entry_flags="-XX:+UseSerialGC -Xmx96m -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m"
 sidecar_jvm="${SIDECAR_JVM_OPTS:-$entry_flags} ${SIDECAR_EXTRA_OPTS:-}"
 # ...and with the glibc settings it exports (MALLOC_ARENA_MAX: native memory, so RSS).

@@ -225,6 +225,7 @@ public final class ImageBuilder {
                 }
                 classpath.add("/opt/bottle/app/" + name);
             }
+            NettyNatives.unpack(app.classpath(), appDir.resolve("native"));
             Files.writeString(appDir.resolve("classpath"), String.join(":", classpath));
             Files.writeString(appDir.resolve("main-class"), app.mainAndArgs());
             build(context, tag, base, "sidecar image", sidecarKind(app));
