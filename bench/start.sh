@@ -6,9 +6,9 @@
 #   - teardown: agent command done -> launcher exited with everything removed;
 #   - where a start's time goes, from the launcher's and the sidecar's trace marks
 #     (-Dbottle.trace=start, one clock): CLI JVM boot, manifests + preflight + images, networks and
-#     firewall rule, sidecar create/start, sidecar JVM boot, CA minting, CA seen by the launcher,
-#     agent create/start (the agent's path); and, alongside it, when the sidecar had its DLP engine
-#     (Hyperscan database from the image's cache), its services bound and its health seen;
+#     firewall rule, sidecar create/start, agent create/start (the agent's path); and, alongside it,
+#     when the sidecar's JVM reached main, minted its CA, had its DLP engine (Hyperscan database from
+#     the image's cache), bound its services and had its health seen;
 #   - sidecar RSS idle and under load (target: <= 96 MB idle), and how many idle bottles fit in 8 GB.
 # BASELINE_JAR=/path/to/other/bottle.jar runs an older build alternately in the same run (its own
 # images, built first if missing) and prints its figures next to these: before/after on the same
@@ -60,15 +60,16 @@ mem_mb() { # resident memory of a container in MB (cgroup usage minus page cache
 }
 
 # Phases from the trace marks ("trace <ms since t0> ms  cpu <ms> ms  <phase>"), in the order they happen.
-# The agent's path: the launcher starts the agent as soon as the sidecar announces its CA (a build
-# without that mark waits for the sidecar's health first, which then shows in "agent create").
+# The agent's path: the launcher creates and starts the agent right after the sidecar container
+# (the agent's entrypoint waits for the sidecar's services and takes the CA from supervise). A build
+# before that waited for the sidecar to announce its CA first: that wait shows as "CA seen".
 phase_keys=("cli: main" "cli: command line parsed" "docker: start" "docker: networks" "docker: sidecar created"
-            "docker: sidecar started" "sidecar: main" "sidecar: CA minted" "docker: CA received" "docker: agent created")
+            "docker: sidecar started" "docker: CA received" "docker: agent created")
 phase_names=("CLI JVM boot" "CLI parse" "manifests+preflight+images" "networks+firewall" "sidecar create"
-             "sidecar connect+start" "sidecar JVM boot" "CA minting" "CA seen by the launcher" "agent create")
+             "sidecar connect+start" "CA seen (older builds)" "agent create")
 # The sidecar's own path, alongside the agent's start: when (ms since launch) each step was done.
-side_keys=("sidecar: DLP engine built" "sidecar: supervise bound" "docker: sidecar healthy")
-side_names=("DLP engine built" "services bound" "health seen by the launcher")
+side_keys=("sidecar: main" "sidecar: CA minted" "sidecar: DLP engine built" "sidecar: supervise bound" "docker: sidecar healthy")
+side_names=("sidecar JVM at main" "CA minted" "DLP engine built" "services bound" "health seen by the launcher")
 
 for rt in $runtimes; do
   declare -A start_ms=() bare_ms=() teardown_ms=() phase=()

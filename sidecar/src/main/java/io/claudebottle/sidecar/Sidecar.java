@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -45,17 +44,7 @@ public final class Sidecar implements AutoCloseable {
 
     /** Starts the sidecar; the cred-proxy reads its tokens from this process's environment. */
     public static Sidecar start(SidecarConfig config) {
-        return start(config, pem -> { });
-    }
-
-    /**
-     * Starts the sidecar (tokens from this process's environment) and hands the bottle CA
-     * certificate to {@code caMinted} the moment it is minted, before the DLP engine and the
-     * services are ready: a launcher can start the agent, which needs only the certificate,
-     * while the services come up. The certificate is public; the key never leaves this object.
-     */
-    public static Sidecar start(SidecarConfig config, Consumer<String> caMinted) {
-        return start(config, CredProxyService.tokens(config.credProxy(), System::getenv), System::getenv, caMinted);
+        return start(config, CredProxyService.tokens(config.credProxy(), System::getenv), System::getenv);
     }
 
     /**
@@ -63,7 +52,7 @@ public final class Sidecar implements AutoCloseable {
      * (tests inject them); the egress DLP ignores exactly those token values.
      */
     public static Sidecar start(SidecarConfig config, UnaryOperator<String> environment) {
-        return start(config, CredProxyService.tokens(config.credProxy(), environment), environment, pem -> { });
+        return start(config, CredProxyService.tokens(config.credProxy(), environment), environment);
     }
 
     /**
@@ -72,7 +61,7 @@ public final class Sidecar implements AutoCloseable {
      * cred-proxy's own upstream traffic through the egress proxy is not blocked.
      */
     public static Sidecar start(SidecarConfig config, Set<String> injectedValues) {
-        return start(config, injectedValues, System::getenv, pem -> { });
+        return start(config, injectedValues, System::getenv);
     }
 
     /**
@@ -85,15 +74,13 @@ public final class Sidecar implements AutoCloseable {
         return start(config, ca, buildEngine(config), CredProxyService.tokens(config.credProxy(), environment), environment, resolver);
     }
 
-    private static Sidecar start(SidecarConfig config, Set<String> injectedValues, UnaryOperator<String> environment,
-                                 Consumer<String> caMinted) {
+    private static Sidecar start(SidecarConfig config, Set<String> injectedValues, UnaryOperator<String> environment) {
         // Minting the CA (key generation) and building the DLP engine (rule compilation) are
         // independent and each is a good part of a start: side by side. The services' set-up
         // follows the CA (on two cores a third thread beside these only delayed the CA).
         FutureTask<SecretScanner> dlp = buildEngine(config);
         BottleCa ca = BottleCa.mint(config.bottle());
         StartTrace.mark("sidecar: CA minted");
-        caMinted.accept(ca.certificatePem());
         return start(config, ca, dlp, injectedValues, environment, HostResolver.system());
     }
 

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 /**
  * The sidecar container's entry point: the contract of {@code bottle sidecar --config FILE} (one
  * JSON line with the bound ports on stdout once every service listens, then run until SIGTERM),
- * preceded by the {@link CaAnnouncement} line the moment the bottle CA is minted,
  * without the CLI around it. picocli's classes are Java 5 bytecode, which the JDK's AOT cache
  * cannot hold, and the CLI's command classes are not needed here: both only slowed a bottle's start.
  */
@@ -28,7 +27,7 @@ public final class ContainerSidecarMain {
         BottleCa.prepareKeys(); // while the config is read
         Sidecar sidecar;
         try {
-            sidecar = Sidecar.start(SidecarConfig.read(Path.of(args[0])), ContainerSidecarMain::announce);
+            sidecar = Sidecar.start(SidecarConfig.read(Path.of(args[0])));
         } catch (RuntimeException e) {
             System.err.println("bottle sidecar: " + e.getMessage());
             System.exit(2);
@@ -42,11 +41,5 @@ public final class ContainerSidecarMain {
         // holds only what it uses.
         System.gc();
         sidecar.runUntilShutdown();
-    }
-
-    /** The CA certificate on stdout as soon as it exists: the launcher starts the agent on it (see {@link CaAnnouncement}). */
-    private static void announce(String caPem) {
-        System.out.println(CaAnnouncement.line(caPem));
-        System.out.flush();
     }
 }

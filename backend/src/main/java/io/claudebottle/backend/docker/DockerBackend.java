@@ -33,8 +33,6 @@ import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 
 /**
  * The Docker backend. Per bottle: an {@code --internal} network whose bridge has a predictable name
@@ -173,18 +171,13 @@ public final class DockerBackend implements Backend {
             api.post("/networks/" + names.internal() + "/connect", connect);
             api.post("/containers/" + sidecar + "/start", null);
             StartTrace.mark("docker: sidecar started");
-            // The agent needs only the CA certificate, which the sidecar announces the moment it is minted:
-            // the agent container is created and started while the services come up, and health is
-            // checked alongside. The agent's entrypoint waits for that health before its command runs.
-            SidecarOutput output = SidecarOutput.follow(api, sidecar);
+            // The agent container is created and started while the sidecar's JVM boots: its entrypoint
+            // waits until every service listens, then takes the bottle CA from supervise before its
+            // command runs. Health is checked alongside; a sidecar that fails stops the agent.
             List<String> addresses = sidecarAddresses(sidecar, names);
             String supervise = "http://" + addresses.getFirst() + ":" + SUPERVISE_PORT;
             CompletableFuture<Void> healthy = CompletableFuture.runAsync(() -> {
-                try {
-                    waitHealthy(supervise, sidecar, id);
-                } finally {
-                    output.close();
-                }
+                waitHealthy(supervise, sidecar, id);
                 StartTrace.mark("docker: sidecar healthy");
                 if (StartTrace.on()) {
                     sidecarTrace(sidecar);
@@ -192,37 +185,14 @@ public final class DockerBackend implements Backend {
                 // no progress line here: by now the user's terminal may belong to the agent
             }, Thread::startVirtualThread);
             bottle.sidecarStarting(healthy);
-            String caPem = awaitCa(output.caCertificate(), healthy, supervise);
-            StartTrace.mark("docker: CA received");
             progress.step("bottle " + id + ": agent (" + elapsed(t0) + ")");
-            createAgent(launch, id, runtime, names, caPem, addresses.getLast());
+            createAgent(launch, id, runtime, names, addresses.getLast());
             StartTrace.mark("docker: agent created");
             return bottle;
         } catch (RuntimeException e) {
             bottle.close();
             throw e;
         }
-    }
-
-    /**
-     * The bottle CA certificate: as the sidecar announced it, else (a sidecar that does not announce
-     * it) from its supervise endpoint once it is healthy. A sidecar that fails first fails the start.
-     */
-    private String awaitCa(CompletableFuture<String> announced,
-                           CompletableFuture<Void> healthy, String supervise) {
-        try {
-            CompletableFuture.anyOf(announced, healthy).get();
-        } catch (ExecutionException e) {
-            // the sidecar failed before it was healthy, or its output ended without the CA line: see below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted while waiting for the bottle CA", e);
-        }
-        if (announced.state() == Future.State.SUCCESS) {
-            return announced.resultNow();
-        }
-        join(healthy); // throws why the sidecar failed
-        return get(supervise, "/ca.pem");
     }
 
     /** The sidecar's own trace marks (on the launcher's clock) among the launcher's, for the start benchmark. */
@@ -369,9 +339,8 @@ public final class DockerBackend implements Backend {
         return config.get(name) instanceof ObjectNode o ? o : config.putObject(name);
     }
 
-    private void createAgent(BottleLaunch launch, String id, String runtime, Names names, String caPem, String dnsSink) {
+    private void createAgent(BottleLaunch launch, String id, String runtime, Names names, String dnsSink) {
         Map<String, String> files = new LinkedHashMap<>(launch.agentFiles());
-        files.put(".bottle/ca.pem", caPem);
         Map<String, String> env = AgentEnvironment.base(id);
         env.putAll(launch.agentEnv());
         List<String> envList = new ArrayList<>();
@@ -380,6 +349,8 @@ public final class DockerBackend implements Backend {
         // the agent starts while the sidecar's services may still be coming up: its entrypoint waits until
         // this port, which the sidecar binds after all the others, accepts a connection
         envList.add("BOTTLE_SIDECAR_READY=supervise:" + SUPERVISE_PORT);
+        // ...and then takes the bottle CA certificate from it (the sidecar's own, over the internal network)
+        envList.add("BOTTLE_CA_URL=http://supervise:" + SUPERVISE_PORT + "/ca.pem");
         ObjectNode create = container(launch.images().agent(), launch.agent(), "1000:1000", envList,
                 Labels.of(id, "agent", launch.agent(), launch.bottle(), runtime));
         launch.agentCommand().forEach(create.putArray("Cmd")::add);

@@ -81,6 +81,19 @@ final class HostView {
     }
 
     /** Which of {@code targets} (label → {@code ip:port}) accept a TCP connection from the host; {@code $gw} ones are skipped. */
+    /** Waits until every target accepts a connection from the host, at most {@code timeout}; then returns. */
+    static void awaitConnectable(java.util.Map<String, String> targets, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (connectable(targets).containsValue(false) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     static java.util.Map<String, Boolean> connectable(java.util.Map<String, String> targets) {
         java.util.Map<String, Boolean> out = new java.util.LinkedHashMap<>();
         targets.forEach((label, target) -> {

@@ -114,6 +114,12 @@ class SecurityMatrixTest {
                     agentViews.putAll(bottle.agentSideViews());
                     sidecarViews = bottle.sidecarSideViews();
                     dns = bottle.agentDnsForwarders();
+                    // A start returns while the sidecar's services are still coming up: the control below
+                    // needs the neighbour's sidecar listening (its host-reachable side, not the internal bridge)
+                    HostView.awaitConnectable(neighbour.sidecarTargets().entrySet().stream()
+                            .filter(e -> !e.getKey().contains("-internal-"))
+                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)),
+                            java.time.Duration.ofSeconds(60));
                     // control: the listener answers on every host address the agent will try (from the host)
                     hostControl = HostView.connectable(unreachable);
                     servers.awaitControlConnections(hostControl.entrySet().stream()
