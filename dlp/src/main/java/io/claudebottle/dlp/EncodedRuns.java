@@ -29,22 +29,37 @@ final class EncodedRuns {
         return RUN[b & 0xFF] != 0;
     }
 
-    /** Runs within {@code bytes[0, n)}, in order. Invariant: {@code i == 0} or {@code bytes[i - 1]} ends a run. */
+    /**
+     * Runs within {@code bytes[0, n)}, in order. Invariant: {@code i == 0} or {@code bytes[i - 1]} is
+     * not a run char, so a run that counts starts at {@code i} or later and covers {@code i + min - 1}
+     * if it starts at {@code i}. The probe there is checked, then the bytes before it, backwards: the
+     * first non-run char among them moves {@code i} past it (no run of {@code min} can start at or
+     * before it and reach the probe), so ordinary text is crossed reading a few bytes per word, each
+     * byte at most once ({@code known}: where the run chars verified since {@code i} end).
+     */
     static void find(byte[] bytes, int n, int min, Sink sink) {
         byte[] run = RUN;
+        int known = 0;
         for (int i = 0; i + min <= n; ) {
             int probe = i + min - 1;
             if (run[bytes[probe] & 0xFF] == 0) {
                 i = probe + 1;
+                known = i;
                 continue;
             }
-            int start = probe;
-            while (start > i && run[bytes[start - 1] & 0xFF] != 0) start--;
+            int k = probe - 1;
+            int stop = Math.max(i, known);
+            while (k >= stop && run[bytes[k] & 0xFF] != 0) k--;
+            if (k >= stop) {
+                i = k + 1;
+                known = probe + 1;
+                continue;
+            }
             int end = probe + 1;
             while (end < n && run[bytes[end] & 0xFF] != 0) end++;
+            if (!sink.run(i, end, allHex(bytes, i, end))) return;
             i = Math.min(n, end + 1);
-            if (end - start < min) continue;
-            if (!sink.run(start, end, allHex(bytes, start, end))) return;
+            known = i;
         }
     }
 
