@@ -18,21 +18,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The agent starts as soon as the real sidecar announces its CA, before the sidecar's services
- * listen. A sidecar that fails after that announcement must take the agent down with it: the agent
- * (whose entrypoint waits for a health that never comes) is stopped, the start fails naming the
- * sidecar's error, and nothing of the bottle is left. A sidecar that dies while the agent runs
+ * The agent container starts right after the real sidecar's, before the sidecar's services listen.
+ * A sidecar that fails during its start must take the agent down with it: the agent (whose
+ * entrypoint waits for services that never listen, then for the CA) is stopped, the start fails
+ * naming the sidecar's error, and nothing of the bottle is left. A sidecar that dies while the agent runs
  * takes the agent down too, and the run says why.
  */
 class DockerSidecarFailureTest {
 
     @Test
-    void aSidecarFailingAfterItsCaIsAnnouncedStopsTheAgentAndFailsTheStart() {
+    void aSidecarFailingDuringItsStartStopsTheAgentAndFailsTheStart() {
         DockerTestSupport.assumeDocker();
         try (DockerBackend backend = DockerBackend.open()) {
             var images = new ImageBuilder(backend.client(), m -> System.err.println("[images] " + m), true)
                     .ensureAll(SidecarApp.production());
-            // the egress proxy reads its extra trust anchors when it starts, after the CA is minted and announced
+            // the egress proxy reads its extra trust anchors when it starts, after the CA is minted
             ObjectNode config = JsonMapper.builder().build().createObjectNode();
             ObjectNode egress = config.putObject("egress");
             egress.putArray("allowlist");
@@ -53,7 +53,7 @@ class DockerSidecarFailureTest {
 
             assertThat(failure).as("bottle start must fail when its sidecar does").isNotNull();
             assertThat(failure.getMessage()).contains("before it was healthy", "extraTrustedCaFiles", "no-such-ca.pem");
-            assertThat(started.get()).as("the CA was announced before the failure, so the agent was created").isNotNull();
+            assertThat(started.get()).as("the agent container was created beside the starting sidecar").isNotNull();
             // the agent's entrypoint would wait minutes for a health that never comes: the launcher stopped it
             assertThat(took).isLessThan(Duration.ofSeconds(90));
             assertThat(DockerTestSupport.labelled(backend.client(), started.get())).isEmpty();
