@@ -50,7 +50,7 @@ public final class ImageBuilder {
             "jdk.zipfs", "jdk.management", "jdk.httpserver",
             "java.xml.crypto", "java.smartcardio", "jdk.security.jgss", "jdk.crypto.cryptoki");
     /** Bumped when the sidecar image's recipe changes in a way its inputs do not show. */
-    private static final String SIDECAR_RECIPE = "cds|unsigned-jars";
+    private static final String SIDECAR_RECIPE = "cds|unsigned-jars|native-libs";
 
     /** docker-java, for builds and pruning; set up on first use (a start with its images built needs none). */
     private final Supplier<DockerClient> docker;
