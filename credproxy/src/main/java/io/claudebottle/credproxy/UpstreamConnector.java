@@ -49,7 +49,7 @@ final class UpstreamConnector {
     private final Optional<InetSocketAddress> proxy;
 
     UpstreamConnector(List<X509Certificate> extraTrust, Optional<InetSocketAddress> proxy) {
-        this(CompletableFuture.supplyAsync(() -> clientTls(List.copyOf(extraTrust)),
+        this(CompletableFuture.supplyAsync(() -> clientTls(extraTrust),
                 task -> Thread.ofPlatform().name("cred-proxy-tls-init").daemon().start(task)), proxy);
     }
 

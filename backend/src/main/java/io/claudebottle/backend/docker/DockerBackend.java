@@ -280,7 +280,7 @@ public final class DockerBackend implements Backend {
         host.putObject("Tmpfs")
                 .put("/run/bottle", "rw,noexec,nosuid,nodev,size=64m,mode=0700," + tmpfsOwner)
                 .put("/var/lib/bottle", "rw,noexec,nosuid,nodev,size=1g,mode=0700," + tmpfsOwner)
-                // exec: Netty's tcnative and Hyperscan unpack their native libraries here
+                // exec: if the image's native libraries cannot be loaded, Netty and JavaCPP unpack their own here
                 .put("/tmp", "rw,exec,nosuid,nodev,size=256m,mode=1777");
         host.put("PidsLimit", 512L);
         // the DNS sink listens on 53 (gVisor ignores net.ipv4.ip_unprivileged_port_start; this works on both)
