@@ -9,9 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.timeout.IdleStateHandler;
 
@@ -87,10 +85,10 @@ public final class EgressProxy implements AutoCloseable {
                 Thread.ofVirtual().name("egress-resolve-", 0).factory());
         ProxyContext px = new ProxyContext(settings, ca, audit, resolverThreads);
         // Accepting shares the loops: a separate boss thread would idle between connections.
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, Transport.BEST.ioHandlers());
         try {
             Channel server = new ServerBootstrap().group(workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(Transport.BEST.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.AUTO_READ, false) // no accept before accept()
                     .option(ChannelOption.ALLOCATOR, BUFFERS)

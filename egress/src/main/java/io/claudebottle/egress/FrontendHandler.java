@@ -16,7 +16,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -705,7 +704,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String host = e.host;
         int port = e.port;
         boolean tls = e.tls;
-        new Bootstrap().group(ctx.channel().eventLoop()).channel(NioSocketChannel.class)
+        new Bootstrap().group(ctx.channel().eventLoop()).channel(Transport.BEST.socketChannel())
                 .option(ChannelOption.ALLOCATOR, ctx.alloc())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.limits.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -1005,7 +1004,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         AtomicLong down = new AtomicLong();
         AtomicLong up = new AtomicLong();
         Channel client = ctx.channel();
-        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+        new Bootstrap().group(client.eventLoop()).channel(Transport.BEST.socketChannel())
                 .option(ChannelOption.ALLOCATOR, client.alloc())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.limits.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
