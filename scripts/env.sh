@@ -59,8 +59,10 @@ require_maven() {
 # as well; its load is one agent's traffic (the sidecar container keeps C2 for the Docker backend).
 launcher_opts() {
   # Unsafe memory access allowed: Netty (a native bottle's sidecar runs in this JVM) then keeps its
-  # Unsafe buffers instead of linking malloc/free through the FFM API at start-up (images/sidecar/entrypoint.sh)
-  printf '%s\n' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Dsun.misc.unsafe.memory.access=allow
+  # Unsafe buffers instead of linking malloc/free through the FFM API at start-up; and Netty's buffer-leak
+  # detection off. Both as in the sidecar image (images/sidecar/entrypoint.sh says why).
+  printf '%s\n' --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Dsun.misc.unsafe.memory.access=allow \
+    -Dio.netty.leakDetection.level=disabled
 }
 
 # JDK 25 AOT cache (JEP 483/514) of the CLI jar: classes loaded and linked from one training run, so

@@ -22,12 +22,14 @@ aot=/opt/bottle/sidecar.aot
 # it otherwise links malloc/free through the FFM API at start-up, ~60 ms of a cold sidecar's CPU,
 # and its buffers go through bounds-checked views: bench/egress.sh gave 16 % more requests per CPU
 # second with it, the same RSS and upload rate). The JDK then prints no warning.
+# Netty's buffer-leak detection off: it records a stack trace for one buffer in 128, which cost
+# 11-13 % of the proxy's requests per CPU-second (bench/egress.sh, alternating A/B); the tests keep it.
 export MALLOC_ARENA_MAX=1
 opts=(-XX:+UseSerialGC -Xms8m -Xmx192m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000
       -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:-TieredCompilation
       -XX:MaxDirectMemorySize=64m -XX:+UseCompactObjectHeaders
       -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
-      -Dio.netty.allocator.maxOrder=7 -Dsun.misc.unsafe.memory.access=allow
+      -Dio.netty.allocator.maxOrder=7 -Dsun.misc.unsafe.memory.access=allow -Dio.netty.leakDetection.level=disabled
       -Dbottle.dlp.cacheDir=/opt/bottle/dlp-cache --enable-native-access=ALL-UNNAMED -Xlog:aot=off -Xlog:cds=off
       # JavaCPP (Hyperscan) refuses native allocations past an RSS it guesses from -Xmx, and the
       # mapped AOT cache counts in RSS: memory is bounded by the container limit instead.
