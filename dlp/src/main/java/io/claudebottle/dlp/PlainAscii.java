@@ -19,6 +19,7 @@ final class PlainAscii {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long ONES = 0x0101010101010101L;
     private static final long HIGH = 0x8080808080808080L;
+    private static final long SPACES = 0x20 * ONES;
 
     private PlainAscii() {}
 
@@ -28,6 +29,9 @@ final class PlainAscii {
         long bad = 0;
         for (; i + 8 <= n; i += 8) {
             long x = (long) LONGS.get(b, i);
+            // One cheap test passes a word of printable ASCII; only words holding a byte below 0x20
+            // (a newline, a tab), DEL or a high byte take the exact test.
+            if ((((x - SPACES) | x | (x + ONES)) & HIGH) == 0) continue;
             if ((x & HIGH) != 0) return OTHER;
             bad |= notPlain(x);
         }

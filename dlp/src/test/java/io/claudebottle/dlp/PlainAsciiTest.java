@@ -31,4 +31,15 @@ class PlainAsciiTest {
             }
         }
     }
+
+    @Test
+    void everyByteValueAtEveryPositionOfAWordIsClassified() {
+        for (int pos = 0; pos < 16; pos++) {
+            for (int v = 0; v < 256; v++) {
+                byte[] b = "printable ascii!".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                b[pos] = (byte) v;
+                assertThat(PlainAscii.classify(b)).as("byte 0x%02x at %d", v, pos).isEqualTo(reference(b));
+            }
+        }
+    }
 }
