@@ -14,9 +14,9 @@
 #   - the DLP engine alone on the upload payload, in the windows the proxy feeds it, in MB per CPU
 #     second of its thread, and the share of our upload CPU that is DLP.
 # Targets: >= 2x Squid's requests/s, p50 added <= 1 ms, >= 200 MB/s upload, RSS <= 128 MB.
-# Figures are for a warm proxy: before measuring, each proxy gets warm-up rounds (8 connections for
-# SECONDS_PER_RUN, then an upload) until its C2 compiler threads used under 10 % of its CPU in a
-# round, at most WARM_ROUNDS (6). A fresh sidecar JVM spends 30-60 % of its CPU in C2 for its first
+# Figures are for a warm proxy: before measuring, each proxy gets warm-up rounds of requests (8
+# connections for SECONDS_PER_RUN), then of 30 MB uploads, each kind until its C2 compiler threads
+# used under 10 % of its CPU in a round, at most WARM_ROUNDS (6) of each. A fresh sidecar JVM spends 30-60 % of its CPU in C2 for its first
 # minute of traffic; that is start-up, not the proxy's cost. The C2 share left in each measured run
 # is printed too.
 # Installs squid-openssl when missing (needs root). All traffic stays on 127.0.0.1.
@@ -169,23 +169,29 @@ measured() { # measured NAME_PREFIX PID CMD... -> CMD's output prefixed, then it
 }
 
 warm_up() { # warm_up NAME PROXY CA PID UPLOAD -> prints NAME_warm_rounds and the last round's C2 share
-  local name=$1 proxy=$2 ca=$3 pid=$4 upload=$5 round c0 j0 c j share=0
-  for round in $(seq "$warm_rounds"); do
-    c0=$(cpu_ticks "$pid"); j0=$(jit_ticks "$pid")
-    bench rps "$proxy" "$target" "$ca" 8 "$secs" > /dev/null
-    [ "$upload" = upload ] && bench upload "$proxy" "$target" "$ca" 30 > /dev/null
-    c=$(( $(cpu_ticks "$pid") - c0 )); j=$(( $(jit_ticks "$pid") - j0 ))
-    share=$(( c > 0 ? 100 * j / c : 0 ))
-    say "$name: warm-up round $round: C2 used ${share} % of the proxy's CPU"
-    [ "$share" -lt 10 ] && break
+  # Requests and uploads run different code (the body streaming and scanning path), so each is
+  # repeated until C2 is quiet during it: a round of both was dominated by the requests, and the
+  # upload path was still compiling in the measured upload (C2 a third of the proxy's CPU).
+  local name=$1 proxy=$2 ca=$3 pid=$4 upload=$5 round kind c0 j0 c j share=0 rounds=0
+  for kind in rps $( [ "$upload" = upload ] && echo upload ); do
+    for round in $(seq "$warm_rounds"); do
+      c0=$(cpu_ticks "$pid"); j0=$(jit_ticks "$pid")
+      if [ "$kind" = rps ]; then bench rps "$proxy" "$target" "$ca" 8 "$secs" > /dev/null
+      else bench upload "$proxy" "$target" "$ca" 30 > /dev/null; fi
+      c=$(( $(cpu_ticks "$pid") - c0 )); j=$(( $(jit_ticks "$pid") - j0 ))
+      share=$(( c > 0 ? 100 * j / c : 0 ))
+      rounds=$((rounds + 1))
+      say "$name: warm-up $kind round $round: C2 used ${share} % of the proxy's CPU"
+      [ "$share" -lt 10 ] && break
+    done
   done
-  echo "${name}_warm_rounds=$round"
+  echo "${name}_warm_rounds=$rounds"
   echo "${name}_warm_jit_pct=$share"
 }
 
 run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME_
   local name=$1 proxy=$2 ca=$3 pid=$4 upload=${5:-upload}
-  say "$name: warm-up rounds (8 connections, ${secs} s$([ "$upload" = upload ] && echo ", a 30 MB upload"); not measured)"
+  say "$name: warm-up rounds (8 connections for ${secs} s$([ "$upload" = upload ] && echo ", then 30 MB uploads"), each until C2 is quiet; not measured)"
   warm_up "$name" "$proxy" "$ca" "$pid" "$upload"
   say "$name: latency (1 connection)"
   measured "${name}_lat" "$pid" bench rps "$proxy" "$target" "$ca" 1 "$secs"
