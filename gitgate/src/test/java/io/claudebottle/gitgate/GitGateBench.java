@@ -88,7 +88,7 @@ class GitGateBench {
                         server.hostKeyLine(), Map.of(), false));
             }
             AtomicReference<Map<String, Object>> lastPush = new AtomicReference<>(Map.of());
-            try (GitGate gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state"), gatedRepos),
+            try (GitGate gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, gateState(), gatedRepos),
                     SecretScanner.defaults(), event -> {
                         if (event.action().equals("push")) {
                             lastPush.set(event.fields());
@@ -202,6 +202,27 @@ class GitGateBench {
      * stored: the process CPU of each (medians of 3), which a loaded machine disturbs far less
      * than whole pushes.
      */
+    /**
+     * Where the gate keeps its mirrors and scratch repositories: on tmpfs, as in a bottle (the Docker
+     * sidecar's {@code /var/lib/bottle}, the native backend's {@code $XDG_RUNTIME_DIR}), when this
+     * machine has {@code /dev/shm}. On a disk, JGit's fsync of each received pack and index costs
+     * a large push 70-160 ms that no bottle pays. The upstream's repositories stay on disk.
+     */
+    private Path gateState() throws IOException {
+        Path shm = Path.of("/dev/shm");
+        if (!Files.isDirectory(shm) || !Files.isWritable(shm)) return tmp.resolve("state");
+        Path state = Files.createTempDirectory(shm, "gitgate-bench-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                org.eclipse.jgit.util.FileUtils.delete(state.toFile(),
+                        org.eclipse.jgit.util.FileUtils.RECURSIVE | org.eclipse.jgit.util.FileUtils.SKIP_MISSING);
+            } catch (IOException e) {
+                System.err.println("bench: could not delete " + state + ": " + e.getMessage());
+            }
+        }));
+        return state;
+    }
+
     private void scanOnArrivalVersusReadAfter(GitCli git, Path work, String base) throws Exception {
         Path mirror = tmp.resolve("ab-mirror.git");
         git.run(tmp, "init", "-q", "--bare", "-b", "main", mirror.toString()).ok();
