@@ -55,4 +55,17 @@ class EncodedRunsTest {
             assertThat(found).as("min %d: %s", min, new String(b, java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo(reference(b, min));
         }
     }
+
+    @Test
+    void everyByteValueEndsARunOrNotAsTheByteByByteWalkSays() {
+        for (int v = 0; v < 256; v++) {
+            for (int pos = 0; pos < 24; pos++) {
+                byte[] b = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij0123456789+/-_".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                b[24 + pos] = (byte) v;
+                List<String> found = new ArrayList<>();
+                EncodedRuns.find(b, b.length, 8, (s, e, h) -> found.add(s + ".." + e + (h ? " hex" : "")));
+                assertThat(found).as("byte 0x%02x at %d", v, 24 + pos).isEqualTo(reference(b, 8));
+            }
+        }
+    }
 }
