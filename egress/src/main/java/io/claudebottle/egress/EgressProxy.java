@@ -69,7 +69,11 @@ public final class EgressProxy implements AutoCloseable {
 
     /** Binds and starts serving; throws if the settings are invalid or the port is taken. */
     public static EgressProxy start(EgressSettings settings, BottleCa ca, AuditLog audit) {
-        EgressProxy proxy = bind(settings, ca, audit);
+        return start(settings, ca, audit, Transport.BEST);
+    }
+
+    static EgressProxy start(EgressSettings settings, BottleCa ca, AuditLog audit, Transport transport) {
+        EgressProxy proxy = bind(settings, ca, audit, transport);
         proxy.accept();
         return proxy;
     }
@@ -81,14 +85,19 @@ public final class EgressProxy implements AutoCloseable {
      * ever served without it. {@link #close()} works either way.
      */
     public static EgressProxy bind(EgressSettings settings, BottleCa ca, AuditLog audit) {
+        return bind(settings, ca, audit, Transport.BEST);
+    }
+
+    /** {@link #bind} on the given sockets (tests run the NIO fallback too). */
+    static EgressProxy bind(EgressSettings settings, BottleCa ca, AuditLog audit, Transport transport) {
         ExecutorService resolverThreads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("egress-resolve-", 0).factory());
-        ProxyContext px = new ProxyContext(settings, ca, audit, resolverThreads);
+        ProxyContext px = new ProxyContext(settings, ca, audit, resolverThreads, transport);
         // Accepting shares the loops: a separate boss thread would idle between connections.
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, Transport.BEST.ioHandlers());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(EVENT_LOOPS, transport.ioHandlers());
         try {
             Channel server = new ServerBootstrap().group(workers)
-                    .channel(Transport.BEST.serverChannel())
+                    .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.AUTO_READ, false) // no accept before accept()
                     .option(ChannelOption.ALLOCATOR, BUFFERS)

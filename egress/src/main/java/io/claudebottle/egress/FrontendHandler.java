@@ -704,7 +704,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         String host = e.host;
         int port = e.port;
         boolean tls = e.tls;
-        new Bootstrap().group(ctx.channel().eventLoop()).channel(Transport.BEST.socketChannel())
+        new Bootstrap().group(ctx.channel().eventLoop()).channel(px.transport.socketChannel())
                 .option(ChannelOption.ALLOCATOR, ctx.alloc())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.limits.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -1004,7 +1004,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         AtomicLong down = new AtomicLong();
         AtomicLong up = new AtomicLong();
         Channel client = ctx.channel();
-        new Bootstrap().group(client.eventLoop()).channel(Transport.BEST.socketChannel())
+        new Bootstrap().group(client.eventLoop()).channel(px.transport.socketChannel())
                 .option(ChannelOption.ALLOCATOR, client.alloc())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.limits.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)

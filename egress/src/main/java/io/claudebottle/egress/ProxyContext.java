@@ -28,8 +28,12 @@ final class ProxyContext {
     private final Map<String, SecretScanner> scanners = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> exemptions;
 
-    ProxyContext(EgressSettings settings, BottleCa ca, AuditLog audit, ExecutorService resolverThreads) {
+    /** The sockets of the proxy's event loops, which upstream connections must use too. */
+    final Transport transport;
+
+    ProxyContext(EgressSettings settings, BottleCa ca, AuditLog audit, ExecutorService resolverThreads, Transport transport) {
         this.settings = settings;
+        this.transport = transport;
         this.limits = settings.limits();
         this.allowlist = Allowlist.of(settings.allowlist(), "egress.allowlist");
         this.passthrough = Allowlist.of(settings.passthrough(), "egress.passthrough");

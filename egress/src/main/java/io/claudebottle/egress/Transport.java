@@ -19,7 +19,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
  */
 record Transport(IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel,
                  Class<? extends SocketChannel> socketChannel) {
-    static final Transport BEST = Boolean.getBoolean("bottle.egress.nio") || !Epoll.isAvailable()
-            ? new Transport(NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class)
+    static final Transport NIO = new Transport(NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
+    static final Transport BEST = Boolean.getBoolean("bottle.egress.nio") || !Epoll.isAvailable() ? NIO
             : new Transport(EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
 }

@@ -36,6 +36,8 @@ final class Fixture implements AutoCloseable {
     final Map<String, List<InetAddress>> names = new ConcurrentHashMap<>();
     final AtomicInteger resolutions = new AtomicInteger();
     final AuditLog audit;
+    /** The proxy's sockets: this machine's best unless a test picks the fallback. */
+    Transport transport = Transport.BEST;
     EgressProxy proxy;
 
     Fixture(Path dir) throws IOException {
@@ -75,7 +77,7 @@ final class Fixture implements AutoCloseable {
                 .extraTrustedCaFiles(List.of(upstreamCaFile))
                 .resolver(resolver());
         custom.accept(b);
-        proxy = EgressProxy.start(b.build(), ca, audit);
+        proxy = EgressProxy.start(b.build(), ca, audit, transport);
         return this;
     }
 
