@@ -16,9 +16,9 @@
 # Targets: >= 2x Squid's requests/s, p50 added <= 1 ms, >= 200 MB/s upload, RSS <= 128 MB.
 # Figures are for a warm proxy: before measuring, each proxy gets warm-up rounds of requests (8
 # connections for SECONDS_PER_RUN), then of 30 MB uploads, each kind until its C2 compiler threads
-# used under 10 % of its CPU in a round, at most WARM_ROUNDS (6) of each. A fresh sidecar JVM spends 30-60 % of its CPU in C2 for its first
-# minute of traffic; that is start-up, not the proxy's cost. The C2 share left in each measured run
-# is printed too.
+# used under 10 % of its CPU in a round, at most WARM_ROUNDS (6) of each. A fresh sidecar JVM spends
+# 30-60 % of its CPU in C2 for its first minute of traffic; that is start-up, not the proxy's cost.
+# The C2 share left in each measured run is printed too.
 # Installs squid-openssl when missing (needs root). All traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."

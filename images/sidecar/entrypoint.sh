@@ -23,7 +23,7 @@ aot=/opt/bottle/sidecar.aot
 # and its buffers go through bounds-checked views: bench/egress.sh gave 16 % more requests per CPU
 # second with it, the same RSS and upload rate). The JDK then prints no warning.
 # Netty's buffer-leak detection off: it records a stack trace for one buffer in 128, which cost
-# 11-13 % of the proxy's requests per CPU-second (bench/egress.sh, alternating A/B); the tests keep it.
+# 13 % of the proxy's requests per CPU-second (bench/egress.sh, alternating A/B); the tests keep it.
 export MALLOC_ARENA_MAX=1
 opts=(-XX:+UseSerialGC -Xms8m -Xmx192m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=1000
       -Xss512k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:-TieredCompilation

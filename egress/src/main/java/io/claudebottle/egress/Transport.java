@@ -12,10 +12,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * The proxy's sockets: Netty's native epoll transport on Linux (fewer system calls and no
- * selected-key sets to walk per wake-up: measurably less CPU per small proxied request), Java NIO
- * elsewhere or when its library cannot load. Both sides of every connection use the one chosen, as
- * the event loops require.
+ * The proxy's sockets: Netty's native epoll transport on Linux (5 % more small proxied requests per
+ * CPU-second than Java NIO in bench/egress.sh), Java NIO elsewhere, when its library cannot load, or
+ * with {@code -Dbottle.egress.nio=true}. Upstream connections use the proxy's kind too, as its event
+ * loops require.
  */
 record Transport(IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel,
                  Class<? extends SocketChannel> socketChannel) {
