@@ -21,12 +21,20 @@ import java.util.Map;
  * redacted values: a secret must never reach this class (log the rule id and the finding's
  * redacted excerpt, never a header or query value). Every line gets {@code ts} and
  * {@code service} first.
+ *
+ * <p>A line that cannot be written (the bottle's audit tmpfs is full, say) is counted, and
+ * {@link #writable()} turns false until a write succeeds again: the egress proxy then refuses
+ * requests rather than decide without a record. The first line written after such a gap says how
+ * many were lost ({@code "service":"audit","event":"resumed","lost":N}).
  */
 public final class AuditLog implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final OutputStream out;
     private final boolean ownsStream;
+    /** The last write failed; lines since then are counted in {@link #lost}. */
+    private volatile boolean failing;
+    private long lost;
 
     private AuditLog(OutputStream out, boolean ownsStream) {
         this.out = out;
@@ -58,6 +66,53 @@ public final class AuditLog implements AutoCloseable {
 
     /** Writes one decision of {@code service}; {@code fields} keep their iteration order. */
     public void write(String service, Map<String, ?> fields) {
+        byte[] line = line(service, fields);
+        synchronized (this) {
+            if (failing && !resume()) {
+                lost++;
+                return;
+            }
+            if (!append(line)) lost = 1;
+        }
+    }
+
+    /**
+     * Whether lines reach the log. After a failed write this tries once more, by writing the
+     * "resumed" line that records the gap; false while that fails too.
+     */
+    public boolean writable() {
+        if (!failing) return true;
+        synchronized (this) {
+            return !failing || resume();
+        }
+    }
+
+    /** Writes the line recording how many lines were lost; on success the log is writable again. */
+    private boolean resume() {
+        Map<String, Object> gap = new java.util.LinkedHashMap<>();
+        gap.put("event", "resumed");
+        gap.put("lost", lost);
+        if (!append(line("audit", gap))) return false;
+        lost = 0;
+        return true;
+    }
+
+    /** One write call (a line is never interleaved or split by another writer); false if it failed. */
+    private boolean append(byte[] line) {
+        try {
+            out.write(line);
+            out.flush();
+            failing = false;
+            return true;
+        } catch (IOException e) {
+            // Losing an audit line must not take the proxy down; stderr is the sidecar's log.
+            if (!failing) System.err.println("audit: cannot write (requests are refused until it can): " + e.getMessage());
+            failing = true;
+            return false;
+        }
+    }
+
+    private static byte[] line(String service, Map<String, ?> fields) {
         // Straight to a generator, not through a Map copy and databind: this runs once per proxied
         // request on an event loop (it was about a tenth of the proxy's CPU per small request).
         ByteArrayOutputStream line = new ByteArrayOutputStream(320);
@@ -77,15 +132,7 @@ public final class AuditLog implements AutoCloseable {
             g.writeEndObject();
         }
         line.write('\n');
-        synchronized (this) {
-            try {
-                line.writeTo(out); // one write call: a line is never interleaved or split by another writer
-                out.flush();
-            } catch (IOException e) {
-                // Losing an audit line must not take the proxy down; stderr is the sidecar's log.
-                System.err.println("audit: cannot write: " + e.getMessage());
-            }
-        }
+        return line.toByteArray();
     }
 
     private static void writeValue(JsonGenerator g, Object v) {

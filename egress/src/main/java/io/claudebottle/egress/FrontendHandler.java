@@ -264,6 +264,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             refuse(Responses.blocked(status, reason, Map.of("detail", shortMessage(cause))), reason, null);
             return;
         }
+        if (!px.audit.writable()) { // no decision without its record
+            refuse(Responses.blocked(HttpResponseStatus.SERVICE_UNAVAILABLE, "audit-unavailable", Map.of()), "audit-unavailable", null);
+            return;
+        }
         if (tunnel == null && HttpMethod.CONNECT.equals(req.method())) {
             onConnect(req);
             return;
