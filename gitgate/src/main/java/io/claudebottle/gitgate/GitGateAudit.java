@@ -6,4 +6,9 @@ public interface GitGateAudit {
     GitGateAudit NONE = event -> { };
 
     void record(GitGateEvent event);
+
+    /** Whether a decision can be recorded now: while it cannot, the gate forwards nothing upstream. */
+    default boolean writable() {
+        return true;
+    }
 }

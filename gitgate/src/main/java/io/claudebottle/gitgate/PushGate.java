@@ -106,6 +106,14 @@ final class PushGate implements PreReceiveHook, AutoCloseable {
                 rejectForSecrets(rp, todo, findings);
                 return;
             }
+            if (!audit.writable()) { // no decision without its record
+                String reason = "the bottle's audit log cannot be written, so git-gate forwards nothing; nothing was sent upstream."
+                        + " Push again once the bottle's owner has made room for it";
+                rp.sendMessage("git-gate: " + reason);
+                todo.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, reason));
+                record("push", "error", reason, todo, Map.of());
+                return;
+            }
             forward(rp, todo, upstream);
         } finally {
             closeWhenConnected(upstream);

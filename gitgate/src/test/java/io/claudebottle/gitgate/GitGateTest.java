@@ -131,6 +131,37 @@ class GitGateTest {
     }
 
     @Test
+    void aCleanPushIsNotForwardedWhileTheAuditLogCannotBeWritten() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);
+        gate.close();
+        gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state-full"),
+                List.of(repo(server.hostKeyLine(), false, Map.of(), "127.0.0.1"))), SecretScanner.defaults(), new GitGateAudit() {
+                    @Override
+                    public void record(GitGateEvent event) {
+                        audit.add(event);
+                    }
+
+                    @Override
+                    public boolean writable() {
+                        return !full.get();
+                    }
+                }, MirrorProgress.NONE);
+        Path work = cloneThroughGate("work");
+        String before = upstreamRef("refs/heads/main");
+        String pushed = commit(work, "src/Main.java", "class Main {}\n", "add main");
+
+        GitCli.Result push = git.run(work, "push", "origin", "main");
+
+        assertThat(push.exit()).isNotZero();
+        assertThat(push.output()).contains("audit log cannot be written").contains("nothing was sent upstream");
+        assertThat(upstreamRef("refs/heads/main")).isEqualTo(before);
+        assertThat(upstreamHasObject(pushed)).isFalse();
+        full.set(false);
+        git.run(work, "push", "origin", "main").ok();
+        assertThat(upstreamRef("refs/heads/main")).isEqualTo(pushed);
+    }
+
+    @Test
     void awsKeyIsRejectedWithRuleFileCommitAndRedactedExcerpt() throws Exception {
         Path work = cloneThroughGate("work");
         String before = upstreamRef("refs/heads/main");

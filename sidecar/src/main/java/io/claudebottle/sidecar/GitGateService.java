@@ -1,6 +1,7 @@
 package io.claudebottle.sidecar;
 
 import io.claudebottle.gitgate.GitGate;
+import io.claudebottle.gitgate.GitGateAudit;
 import io.claudebottle.gitgate.GitGateEvent;
 import io.claudebottle.gitgate.MirrorProgress;
 
@@ -24,8 +25,18 @@ final class GitGateService implements SidecarService {
 
     static GitGateService start(SidecarConfig.GitGate config, SidecarContext ctx) {
         try {
-            return new GitGateService(GitGate.start(config.toSettings(ctx.bind()), ctx.scanner(),
-                    event -> ctx.audit().write("git-gate", fields(event)), progressOnStderr()));
+            GitGateAudit audit = new GitGateAudit() {
+                @Override
+                public void record(GitGateEvent event) {
+                    ctx.audit().write("git-gate", fields(event));
+                }
+
+                @Override
+                public boolean writable() {
+                    return ctx.audit().writable();
+                }
+            };
+            return new GitGateService(GitGate.start(config.toSettings(ctx.bind()), ctx.scanner(), audit, progressOnStderr()));
         } catch (IOException e) {
             throw new UncheckedIOException("git-gate: cannot start (stateDir " + config.stateDir() + "): " + e.getMessage(), e);
         }
