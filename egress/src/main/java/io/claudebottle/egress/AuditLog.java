@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -89,7 +90,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** Writes the line recording how many lines were lost; on success the log is writable again. */
     private boolean resume() {
-        Map<String, Object> gap = new java.util.LinkedHashMap<>();
+        Map<String, Object> gap = new LinkedHashMap<>();
         gap.put("event", "resumed");
         gap.put("lost", lost);
         if (!append(line("audit", gap))) return false;
