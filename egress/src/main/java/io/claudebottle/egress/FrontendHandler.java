@@ -104,6 +104,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private Mode mode = Mode.HTTP;
     private Exchange ex;
+    /** An exchange's record is on its way to the audit log; its response is not complete yet. */
+    private boolean recording;
     private Upstream upstream;
     private ScheduledFuture<?> headTimer;
     private String lastHostHeader;
@@ -177,7 +179,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             onFrame((WebSocketFrame) msg);
             return;
         }
-        if (ex != null && ex.requestDone) {
+        if (recording || (ex != null && ex.requestDone)) {
             queued.add(msg);
             return;
         }
@@ -769,7 +771,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext uctx) {
-            ctx.flush();
+            if (!recording) ctx.flush(); // else the whole response leaves in one flush, after its record
             if (!ctx.channel().isWritable()) uctx.channel().config().setAutoRead(false);
         }
 
@@ -845,13 +847,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.bytesDown += c.content().readableBytes();
-        ctx.write(c);
-        if (!last) return;
+        if (!last) {
+            ctx.write(c);
+            return;
+        }
         if (e.websocket && e.status == 101) {
+            ctx.write(c);
             upgradeToWebSocket();
             return;
         }
-        audit(e, "allow", "allowed", null);
+        Map<String, Object> record = auditRecord(e, "allow", "allowed", null, null);
         boolean keep = e.clientKeepAlive && e.requestDone;
         if (!e.upstreamKeepAlive && upstream != null) {
             upstream.close();
@@ -860,13 +865,29 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         e.release();
         ex = null;
         if (!keep) {
+            ctx.write(c);
+            px.audit.write("egress", record);
             mode = Mode.CLOSED;
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             cleanup();
             return;
         }
-        ctx.flush();
-        armHeadTimer();
+        // The response's last bytes wait for its record; requests arriving meanwhile wait in the queue.
+        recording = true;
+        px.auditBatches.record(ctx.executor(), record, () -> {
+            recording = false;
+            if (mode != Mode.HTTP) {
+                c.release();
+                return;
+            }
+            ctx.writeAndFlush(c);
+            armHeadTimer();
+            dispatchQueued();
+        });
+    }
+
+    /** Dispatches queued (pipelined) messages until an exchange awaits its response. */
+    private void dispatchQueued() {
         while (ex == null || !ex.requestDone) {
             Object next = queued.poll();
             if (next == null || mode != Mode.HTTP) {
@@ -1098,6 +1119,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void audit(Exchange e, String decision, String reason, String rule, Throwable failure) {
+        px.audit.write("egress", auditRecord(e, decision, reason, rule, failure));
+    }
+
+    private Map<String, Object> auditRecord(Exchange e, String decision, String reason, String rule, Throwable failure) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("decision", decision);
         line.put("reason", reason);
@@ -1112,7 +1137,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         line.put("bytesUp", e.bytesUp);
         line.put("bytesDown", e.bytesDown);
         line.put("ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.start));
-        px.audit.write("egress", line);
+        return line;
     }
 
     private static String shortMessage(Throwable t) {

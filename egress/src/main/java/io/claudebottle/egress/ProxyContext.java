@@ -23,6 +23,7 @@ final class ProxyContext {
     final AddressPolicy addresses;
     final TlsContexts tls;
     final AuditLog audit;
+    final AuditBatches auditBatches;
     final AtomicInteger connections = new AtomicInteger();
     private final ExecutorService resolverThreads;
     private final Map<String, SecretScanner> scanners = new ConcurrentHashMap<>();
@@ -40,6 +41,7 @@ final class ProxyContext {
         this.addresses = AddressPolicy.allowing(settings.allowAddresses());
         this.tls = new TlsContexts(ca, settings.extraTrustedCaFiles());
         this.audit = audit;
+        this.auditBatches = new AuditBatches(audit);
         this.resolverThreads = resolverThreads;
         Map<String, Set<String>> ex = new ConcurrentHashMap<>();
         settings.dlpExempt().forEach((host, rules) -> {
