@@ -1,7 +1,9 @@
 package io.claudebottle.gitgate;
 
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ProgressMonitor;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
@@ -90,12 +92,15 @@ final class Mirror implements AutoCloseable {
     void startFirstSync(GitGateAudit audit) {
         firstSyncThread = Thread.ofPlatform().daemon().name("git-gate-mirror-" + name()).start(() -> {
             try {
-                refresh();
+                refresh(new ProgressAdapter(name(), progress));
                 audit.record(new GitGateEvent(name(), "mirror", "ok", "mirrored " + upstream.url(), Map.of()));
+                progress.finished(name(), null);
             } catch (UpstreamException e) {
                 if (closed) return; // the gate is stopping; not the upstream's fault
-                audit.record(new GitGateEvent(name(), "mirror", "error", "cannot mirror " + upstream.url() + ": "
-                        + e.getMessage() + " (fetches and pushes retry it and fail until it is reachable)", Map.of()));
+                String failure = "cannot mirror " + upstream.url() + ": " + e.getMessage();
+                audit.record(new GitGateEvent(name(), "mirror", "error", failure
+                        + " (fetches and pushes retry it and fail until it is reachable)", Map.of()));
+                progress.finished(name(), failure);
             } finally {
                 firstSync.complete(null);
             }
@@ -128,11 +133,15 @@ final class Mirror implements AutoCloseable {
      * one-line reason when the upstream cannot be reached or refuses us; callers fail closed.
      */
     void refresh() throws UpstreamException {
+        refresh(NullProgressMonitor.INSTANCE);
+    }
+
+    private void refresh(ProgressMonitor monitor) throws UpstreamException {
         refreshLock.lock();
         try (Transport transport = upstream.open(repository)) {
             transport.setRemoveDeletedRefs(true);
             transport.setTagOpt(TagOpt.NO_TAGS);
-            FetchResult result = transport.fetch(new ProgressAdapter(settings.name(), progress), MIRRORED);
+            FetchResult result = transport.fetch(monitor, MIRRORED);
             pointHeadAt(result);
             synced = true;
         } catch (IOException | RuntimeException e) {

@@ -1,8 +1,9 @@
 package io.claudebottle.gitgate;
 
 /**
- * Progress of mirror clones and refreshes (the first clone of a large upstream can take a while;
- * the launcher shows it). Called from gate threads; must be thread-safe.
+ * Progress of each mirror's first sync with its upstream (the first clone of a large upstream can
+ * take a while; the launcher shows it), then its end. The refreshes before each fetch report
+ * nothing. Called from gate threads; must be thread-safe.
  */
 @FunctionalInterface
 public interface MirrorProgress {
@@ -15,4 +16,12 @@ public interface MirrorProgress {
      * @param total total units, or 0 when unknown
      */
     void update(String repo, String task, int done, int total);
+
+    /**
+     * The first sync of {@code repo} has ended.
+     *
+     * @param failure null when the mirror is ready, else why the upstream could not be mirrored
+     */
+    default void finished(String repo, String failure) {
+    }
 }

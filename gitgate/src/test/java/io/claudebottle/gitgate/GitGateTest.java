@@ -332,7 +332,17 @@ class GitGateTest {
         try {
             gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state-bg"),
                             List.of(repo(server.hostKeyLine(), false, Map.of(), "127.0.0.1"))),
-                    SecretScanner.defaults(), audit::add, (repo, task, done, total) -> progress.add(repo + ":" + task));
+                    SecretScanner.defaults(), audit::add, new MirrorProgress() {
+                        @Override
+                        public void update(String repo, String task, int done, int total) {
+                            progress.add(repo + ":" + task);
+                        }
+
+                        @Override
+                        public void finished(String repo, String failure) {
+                            progress.add(repo + ":finished:" + failure);
+                        }
+                    });
             // start() returned although the upstream has not served the clone yet: nothing waits on it.
             awaitCondition(() -> server.uploadPacksHeld() == 1, "the gate's first clone to reach the upstream");
             assertThat(audit).noneMatch(e -> e.action().equals("mirror"));
@@ -352,7 +362,11 @@ class GitGateTest {
         }
         assertThat(upstreamRef("refs/heads/main")).isEqualTo(pushed);
         assertThat(progress).anyMatch(t -> t.startsWith("r:Receiving objects"));
+        assertThat(progress.getLast()).as("the first sync's end comes last").isEqualTo("r:finished:null");
         assertThat(audit).anyMatch(e -> e.action().equals("mirror") && e.outcome().equals("ok"));
+        int reported = progress.size();
+        git.run(tmp.resolve("early"), "fetch", "-q").ok();
+        assertThat(progress).as("the refresh before a fetch reports no progress").hasSize(reported);
     }
 
     @Test
@@ -362,9 +376,20 @@ class GitGateTest {
         gate = null;
         server.close();
         int port = server.port();
+        CompletableFuture<String> firstSyncFailure = new CompletableFuture<>();
         gate = GitGate.start(new GitGateSettings("127.0.0.1", 0, tmp.resolve("state-down"),
                         List.of(repo(server.hostKeyLine(), false, Map.of(), "127.0.0.1"))),
-                SecretScanner.defaults(), audit::add, MirrorProgress.NONE);
+                SecretScanner.defaults(), audit::add, new MirrorProgress() {
+                    @Override
+                    public void update(String repo, String task, int done, int total) {
+                    }
+
+                    @Override
+                    public void finished(String repo, String failure) {
+                        firstSyncFailure.complete(repo + ": " + failure);
+                    }
+                });
+        assertThat(firstSyncFailure.get(30, TimeUnit.SECONDS)).startsWith("r: cannot mirror ssh://git@127.0.0.1:" + port + "/o/r.git: ");
         git.run(work, "remote", "set-url", "origin", gateUrl()).ok();
         String before = upstreamRef("refs/heads/main");
         String pushed = commit(work, "p.txt", "p\n", "p");

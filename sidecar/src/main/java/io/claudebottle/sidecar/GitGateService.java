@@ -55,12 +55,20 @@ final class GitGateService implements SidecarService {
     /** The first mirror clone of a large upstream can take minutes: the launcher shows these lines. */
     private static MirrorProgress progressOnStderr() {
         Map<String, Integer> lastTenth = new ConcurrentHashMap<>();
-        return (repo, task, done, total) -> {
-            if (total <= 0) return;
-            int tenth = (int) (10L * done / total);
-            String key = repo + "\0" + task;
-            if (lastTenth.put(key, tenth) instanceof Integer previous && previous == tenth) return;
-            System.err.printf("git-gate: %s: %s %d%% (%d/%d)%n", repo, task, tenth * 10, done, total);
+        return new MirrorProgress() {
+            @Override
+            public void update(String repo, String task, int done, int total) {
+                if (total <= 0) return;
+                int tenth = (int) (10L * done / total);
+                String key = repo + "\0" + task;
+                if (lastTenth.put(key, tenth) instanceof Integer previous && previous == tenth) return;
+                System.err.println(MirrorSyncLines.progress(repo, task, tenth * 10, done, total));
+            }
+
+            @Override
+            public void finished(String repo, String failure) {
+                System.err.println(failure == null ? MirrorSyncLines.ready(repo) : MirrorSyncLines.failed(repo, failure));
+            }
         };
     }
 

@@ -171,6 +171,7 @@ public final class DockerBackend implements Backend {
             api.post("/networks/" + names.internal() + "/connect", connect);
             api.post("/containers/" + sidecar + "/start", null);
             StartTrace.mark("docker: sidecar started");
+            bottle.followMirrorSync(MirrorSyncRelay.start(api, names.sidecar(), gitRepoNames(launch), progress::step));
             // The agent container is created and started while the sidecar's JVM boots: its entrypoint
             // waits until every service listens, then takes the bottle CA from supervise before its
             // command runs. Health is checked alongside; a sidecar that fails stops the agent.
@@ -315,6 +316,13 @@ public final class DockerBackend implements Backend {
 
     private static void putStrings(ObjectNode target, Map<String, String> values) {
         values.forEach(target::put);
+    }
+
+    /** The names of the bottle's git-gate mirrors (its manifest's {@code git:} entries). */
+    private static List<String> gitRepoNames(BottleLaunch launch) {
+        List<String> names = new ArrayList<>();
+        launch.sidecarConfig().path("gitGate").path("repos").forEach(repo -> names.add(repo.path("name").asString()));
+        return names;
     }
 
     ObjectNode sidecarConfig(BottleLaunch launch, String id) {

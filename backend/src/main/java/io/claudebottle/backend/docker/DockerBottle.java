@@ -37,6 +37,7 @@ final class DockerBottle implements RunningBottle {
     private final DockerBackend.Names names;
     private final boolean interactive;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile MirrorSyncRelay mirrorSync = MirrorSyncRelay.NONE;
     private final Thread shutdownHook;
     /** Guards starting the agent against the sidecar failing meanwhile: one or the other comes first. */
     private final Object agentStart = new Object();
@@ -82,6 +83,11 @@ final class DockerBottle implements RunningBottle {
      * sidecar is watched: if it exits while the agent runs, the agent has lost its only way out
      * (egress, cred-proxy, git-gate), so it is stopped too and {@link #runAgent} says so.
      */
+    /** The relay of the mirrors' first sync to the launcher, stopped when the agent takes the terminal. */
+    void followMirrorSync(MirrorSyncRelay relay) {
+        this.mirrorSync = relay;
+    }
+
     void sidecarStarting(CompletableFuture<Void> healthy) {
         this.sidecarHealthy = healthy;
         healthy.whenComplete((ok, failure) -> {
@@ -171,6 +177,7 @@ final class DockerBottle implements RunningBottle {
     @Override
     public AgentResult runAgent(Duration timeout) {
         if (interactive) {
+            mirrorSync.handOver(); // the terminal is the agent's from now on
             int code = new TerminalAttach(engine.api(), names.agent(), this::startAgent).run();
             requireSidecarServed();
             return new AgentResult(code, "", "");
@@ -239,6 +246,7 @@ final class DockerBottle implements RunningBottle {
 
     private void teardownOnce() {
         if (closed.compareAndSet(false, true)) {
+            mirrorSync.close();
             teardown(engine.api(), firewall, id);
         }
     }

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.claudebottle.backend.docker.DockerTestSupport.labelled;
 import static io.claudebottle.backend.docker.DockerTestSupport.scripted;
@@ -82,6 +83,30 @@ class DockerBackendTest {
             String id = bottle.bottleId();
             bottle.close();
             assertThat(labelled(backend.client(), id)).isEmpty();
+        }
+    }
+
+    @Test
+    void theLauncherShowsTheFirstSyncOfEachGitMirrorFromTheSidecarsLog() throws Exception {
+        BottleLaunch launch = scripted("mirrors", images, "sleep 30", Map.of(), Map.of());
+        var repos = launch.sidecarConfig().putObject("gitGate").putArray("repos");
+        repos.addObject().put("name", "alpha");
+        repos.addObject().put("name", "unreachable");
+        List<String> shown = new CopyOnWriteArrayList<>();
+        RunningBottle bottle = backend.start(launch, shown::add);
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (shown.stream().filter(l -> l.startsWith("git-gate: ")).count() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(shown.stream().filter(l -> l.startsWith("git-gate: ")).toList()).containsExactly(
+                    "git-gate: alpha: Receiving objects 50% (1/2)",
+                    "git-gate: alpha: mirror ready",
+                    "git-gate: unreachable: Receiving objects 50% (1/2)",
+                    "git-gate: unreachable: first sync failed: cannot mirror it");
+            assertThat(shown).noneMatch(l -> l.contains("not about mirrors"));
+        } finally {
+            bottle.close();
         }
     }
 

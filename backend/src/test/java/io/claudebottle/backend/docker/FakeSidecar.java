@@ -27,6 +27,7 @@ public final class FakeSidecar {
         if (!Files.isRegularFile(config)) {
             throw new IllegalStateException("no " + config);
         }
+        reportMirrorSync(Files.readString(config));
         Files.writeString(Path.of("/run/bottle/ca.pem"), CA);
         HttpServer supervise = HttpServer.create(new InetSocketAddress(9100), 16);
         supervise.createContext("/health", x -> reply(x, "ok"));
@@ -39,6 +40,24 @@ public final class FakeSidecar {
             reply(x, "egress-ok");
         });
         egress.start();
+    }
+
+    /**
+     * The real sidecar's lines about its mirrors' first sync, on stderr: progress, then "mirror
+     * ready" for each repo, except one named {@code unreachable}, whose sync fails.
+     */
+    private static void reportMirrorSync(String config) {
+        int gitGate = config.indexOf("\"gitGate\"");
+        if (gitGate < 0) return;
+        java.util.regex.Matcher name = java.util.regex.Pattern.compile("\"name\"\\s*:\\s*\"([^\"]+)\"").matcher(config);
+        name.region(gitGate, config.length());
+        System.err.println("fake sidecar: a line that is not about mirrors");
+        while (name.find()) {
+            String repo = name.group(1);
+            System.err.println("git-gate: " + repo + ": Receiving objects 50% (1/2)");
+            System.err.println(repo.equals("unreachable") ? "git-gate: " + repo + ": first sync failed: cannot mirror it"
+                    : "git-gate: " + repo + ": mirror ready");
+        }
     }
 
     private static void reply(HttpExchange x, String body) throws IOException {
