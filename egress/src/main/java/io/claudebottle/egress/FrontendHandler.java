@@ -100,7 +100,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private final ProxyContext px;
     private final Tunnel tunnel;
+    /** Pipelined messages held while an exchange is under way, at most about this many. */
+    static final int MAX_QUEUED = 64;
+
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
+    private boolean pausedForPipeline;
     private ChannelHandlerContext ctx;
     private Mode mode = Mode.HTTP;
     private Exchange ex;
@@ -181,9 +185,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (recording || (ex != null && ex.requestDone)) {
             queued.add(msg);
+            if (queued.size() >= MAX_QUEUED) pauseForPipeline(true);
             return;
         }
         dispatch(msg);
+    }
+
+    /**
+     * A client that pipelines more than {@link #MAX_QUEUED} messages ahead of its answers is not
+     * read until half of them are dispatched: however fast it sends, it cannot fill the sidecar's
+     * memory with requests waiting their turn.
+     */
+    private void pauseForPipeline(boolean pause) {
+        pausedForPipeline = pause;
+        ctx.channel().config().setAutoRead(!pause && (upstream == null || upstream.channel == null || upstream.channel.isWritable()));
     }
 
     private void dispatch(Object msg) {
@@ -777,7 +792,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext uctx) {
-            ctx.channel().config().setAutoRead(uctx.channel().isWritable());
+            ctx.channel().config().setAutoRead(uctx.channel().isWritable() && !pausedForPipeline);
             uctx.fireChannelWritabilityChanged();
         }
 
@@ -896,6 +911,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
             dispatch(next);
         }
+        if (pausedForPipeline && queued.size() < MAX_QUEUED / 2 && mode == Mode.HTTP) pauseForPipeline(false);
     }
 
     // ---------------------------------------------------------------- websocket

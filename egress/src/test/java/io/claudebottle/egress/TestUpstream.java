@@ -88,6 +88,10 @@ final class TestUpstream implements AutoCloseable {
                 .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
     }
 
+    /** Requests for paths starting with this are answered {@link #SLOW_MILLIS} late. */
+    static final String SLOW_PATH = "/slow";
+    static final long SLOW_MILLIS = 5_000;
+
     static TestUpstream http() {
         return new TestUpstream(null, false);
     }
@@ -133,8 +137,13 @@ final class TestUpstream implements AutoCloseable {
                             Unpooled.wrappedBuffer(reply));
                     resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.length);
                     resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
-                    var f = ctx.writeAndFlush(resp);
-                    if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+                    boolean close = !keepAlive;
+                    Runnable answer = () -> {
+                        var f = ctx.writeAndFlush(resp);
+                        if (close) f.addListener(ChannelFutureListener.CLOSE);
+                    };
+                    if (current.uri.startsWith(SLOW_PATH)) ctx.executor().schedule(answer, SLOW_MILLIS, TimeUnit.MILLISECONDS);
+                    else answer.run();
                 }
             }
         }
