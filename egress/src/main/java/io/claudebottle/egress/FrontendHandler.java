@@ -6,6 +6,7 @@ import io.claudebottle.dlp.SecretScanner;
 import io.claudebottle.dlp.StreamScan;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
@@ -647,11 +648,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- upstream
 
-    /** One upstream connection; writes issued before it is connected are queued in order. */
+    /**
+     * One upstream connection; writes issued before it is connected are queued in order. Once a
+     * scan buffer's worth waits, the client is not read until the connection exists: a body sent
+     * fast to a host that is slow to connect cannot fill the sidecar's memory.
+     */
     private final class Upstream {
         final String key;
         Channel channel;
         List<Object> pending = new ArrayList<>();
+        long pendingBytes;
         Throwable failure;
         boolean closed;
 
@@ -662,8 +668,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         void write(Object msg) {
             if (msg == null) return;
             if (closed) { ReferenceCountUtil.release(msg); return; }
-            if (channel != null) channel.write(msg);
-            else pending.add(msg);
+            if (channel != null) {
+                channel.write(msg);
+                return;
+            }
+            pending.add(msg);
+            if (msg instanceof ByteBufHolder h) pendingBytes += h.content().readableBytes();
+            else if (msg instanceof ByteBuf b) pendingBytes += b.readableBytes();
+            if (pendingBytes > px.limits.maxBodyBufferBytes()) ctx.channel().config().setAutoRead(false);
         }
 
         void flush() {
@@ -675,6 +687,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             pending.forEach(ch::write);
             pending = List.of();
             ch.flush();
+            if (pendingBytes > px.limits.maxBodyBufferBytes() && !pausedForPipeline) ctx.channel().config().setAutoRead(ch.isWritable());
+            pendingBytes = 0;
         }
 
         void close() {
