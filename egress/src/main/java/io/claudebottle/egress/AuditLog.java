@@ -19,10 +19,9 @@ import java.util.Map;
  *
  * <p>Thread-safe; each {@link #write} hands one complete line to the file in one write call before
  * it returns (not fsynced), so a killed sidecar never leaves half a decision; {@link #writeLines}
- * does the same for several lines. Callers pass only
- * redacted values: a secret must never reach this class (log the rule id and the finding's
- * redacted excerpt, never a header or query value). Every line gets {@code ts} and
- * {@code service} first.
+ * does the same for several lines. Callers pass only redacted values: a secret must never reach
+ * this class (log the rule id and the finding's redacted excerpt, never a header or query value).
+ * Every line gets {@code ts} and {@code service} first.
  *
  * <p>A line that cannot be written (the bottle's audit tmpfs is full, say) is counted, and
  * {@link #writable()} turns false until a write succeeds again: the egress proxy then refuses

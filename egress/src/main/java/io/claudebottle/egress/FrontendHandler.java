@@ -99,11 +99,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private enum Mode { HTTP, WEBSOCKET, CLOSED }
 
-    private final ProxyContext px;
-    private final Tunnel tunnel;
     /** Pipelined messages held while an exchange is under way, at most about this many. */
     static final int MAX_QUEUED = 64;
 
+    private final ProxyContext px;
+    private final Tunnel tunnel;
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
     private boolean pausedForPipeline;
     private ChannelHandlerContext ctx;
