@@ -319,7 +319,7 @@ public final class DockerBackend implements Backend {
     }
 
     /** The names of the bottle's git-gate mirrors (its manifest's {@code git:} entries). */
-    private static List<String> gitRepoNames(BottleLaunch launch) {
+    static List<String> gitRepoNames(BottleLaunch launch) {
         List<String> names = new ArrayList<>();
         launch.sidecarConfig().path("gitGate").path("repos").forEach(repo -> names.add(repo.path("name").asString()));
         return names;

@@ -68,6 +68,7 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
         String runtime = docker.runtimeFor(launch.runtime());
         String bridge = bridgeName(bottleId);
         DockerBackend.Names names = new DockerBackend.Names(bottleId, bridge, bridge);
+        MirrorSyncRelay mirrorSync = MirrorSyncRelay.NONE;
         try {
             progress.step("bottle " + bottleId + ": sidecar network " + names.egress() + " (bridge " + bridge
                     + ", runtime " + runtime + ")");
@@ -80,12 +81,14 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
             ((ObjectNode) create.path("HostConfig")).set("PortBindings", bindings(alias));
             String sidecar = docker.createContainer(names.sidecar(), create);
             docker.api().post("/containers/" + sidecar + "/start", null);
+            mirrorSync = MirrorSyncRelay.start(docker.api(), names.sidecar(), DockerBackend.gitRepoNames(launch), progress::step);
             requirePublishedOnlyOn(sidecar, alias);
             String supervise = "http://" + alias + ":" + DockerBackend.SUPERVISE_PORT;
             progress.step("bottle " + bottleId + ": waiting for the sidecar on " + supervise);
             docker.waitHealthy(supervise, sidecar, bottleId, HEALTH_TIMEOUT);
-            return new Started(bottleId, names.sidecar(), docker.get(supervise, "/ca.pem"));
+            return new Started(bottleId, names.sidecar(), docker.get(supervise, "/ca.pem"), mirrorSync);
         } catch (RuntimeException e) {
+            mirrorSync.close();
             try {
                 remove(bottleId);
             } catch (RuntimeException cleanup) {
@@ -166,11 +169,18 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
         private final String bottleId;
         private final String container;
         private final String caPem;
+        private final MirrorSyncRelay mirrorSync;
 
-        Started(String bottleId, String container, String caPem) {
+        Started(String bottleId, String container, String caPem, MirrorSyncRelay mirrorSync) {
             this.bottleId = bottleId;
             this.container = container;
             this.caPem = caPem;
+            this.mirrorSync = mirrorSync;
+        }
+
+        @Override
+        public void agentTakesTerminal() {
+            mirrorSync.handOver();
         }
 
         @Override
@@ -185,6 +195,7 @@ public final class DockerSidecarBundle implements SmolmachinesBackend.SidecarBun
 
         @Override
         public void close() {
+            mirrorSync.close();
             remove(bottleId);
         }
     }

@@ -89,6 +89,10 @@ public final class SmolmachinesBackend implements Backend {
             /** Runs a command in the sidecar; returns its stdout. */
             String exec(List<String> command);
 
+            /** The agent takes the terminal: the sidecar's progress lines stop here. */
+            default void agentTakesTerminal() {
+            }
+
             @Override
             void close();
         }
@@ -391,6 +395,7 @@ public final class SmolmachinesBackend implements Backend {
         @Override
         public AgentResult runAgent(Duration timeout) {
             if (interactive) {
+                sidecar.agentTakesTerminal();
                 return new AgentResult(smolvm.attach(machine, agentEnv, agentCommand), "", "");
             }
             ProcessRunner.Result r = smolvm.execCaptured(machine, agentEnv, agentCommand, timeout);

@@ -290,6 +290,22 @@ class SmolmachinesOnDockerTest {
     }
 
     @Test
+    void theLauncherShowsTheFirstSyncOfEachGitMirrorFromTheSidecarsLog() throws Exception {
+        ObjectNode config = allowing("allowed.bottle.test");
+        config.putObject("gitGate").putArray("repos").addObject().put("name", "alpha");
+        List<String> steps = Collections.synchronizedList(new ArrayList<>());
+        try (SmolmachinesBackend backend = backend();
+             RunningBottle bottle = backend.start(launch(config, "true", lightImages), steps::add)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!steps.contains("git-gate: alpha: mirror ready") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(steps.stream().filter(s -> s.startsWith("git-gate: ")).toList())
+                    .containsExactly("git-gate: alpha: Receiving objects 50% (1/2)", "git-gate: alpha: mirror ready");
+        }
+    }
+
+    @Test
     void aSidecarThatNeverGetsHealthyLeavesNothingAndCreatesNoVm() throws Exception {
         ObjectNode broken = allowing("allowed.bottle.test");
         broken.put("noSuchKey", true); // the sidecar refuses unknown keys and exits
