@@ -3,13 +3,11 @@ package io.claudebottle.sidecar;
 import io.claudebottle.gitgate.GitGate;
 import io.claudebottle.gitgate.GitGateAudit;
 import io.claudebottle.gitgate.GitGateEvent;
-import io.claudebottle.gitgate.MirrorProgress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The git-gate as a sidecar service. Its SSH traffic to the upstreams goes out directly (the
@@ -36,7 +34,8 @@ final class GitGateService implements SidecarService {
                     return ctx.audit().writable();
                 }
             };
-            return new GitGateService(GitGate.start(config.toSettings(ctx.bind()), ctx.scanner(), audit, progressOnStderr()));
+            return new GitGateService(GitGate.start(config.toSettings(ctx.bind()), ctx.scanner(), audit,
+                    new MirrorSyncPrinter(System.err::println, System::nanoTime)));
         } catch (IOException e) {
             throw new UncheckedIOException("git-gate: cannot start (stateDir " + config.stateDir() + "): " + e.getMessage(), e);
         }
@@ -50,26 +49,6 @@ final class GitGateService implements SidecarService {
         fields.put("detail", event.detail());
         fields.putAll(event.fields());
         return fields;
-    }
-
-    /** The first mirror clone of a large upstream can take minutes: the launcher shows these lines. */
-    private static MirrorProgress progressOnStderr() {
-        Map<String, Integer> lastTenth = new ConcurrentHashMap<>();
-        return new MirrorProgress() {
-            @Override
-            public void update(String repo, String task, int done, int total) {
-                if (total <= 0) return;
-                int tenth = (int) (10L * done / total);
-                String key = repo + "\0" + task;
-                if (lastTenth.put(key, tenth) instanceof Integer previous && previous == tenth) return;
-                System.err.println(MirrorSyncLines.progress(repo, task, tenth * 10, done, total));
-            }
-
-            @Override
-            public void finished(String repo, String failure) {
-                System.err.println(failure == null ? MirrorSyncLines.ready(repo) : MirrorSyncLines.failed(repo, failure));
-            }
-        };
     }
 
     @Override
