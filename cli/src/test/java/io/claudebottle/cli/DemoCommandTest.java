@@ -70,6 +70,8 @@ class DemoCommandTest {
         assertThat(run.out()).as("the Docker agent's resolver is the sidecar's DNS sink, which audits")
                 .contains("DNS sink refusals of example.com in the audit log: ");
         assertThat(run.code()).as(run.report()).isZero();
+        assertThat(run.err()).as("the git mirror's first sync, followed in the sidecar's log")
+                .contains("git-gate: demo: mirror ready");
         assertThat(run.err()).as("teardown").contains("removing the bottle");
     }
 
