@@ -77,17 +77,17 @@ final class DockerBottle implements RunningBottle {
         return names.sidecar();
     }
 
+    /** The relay of the mirrors' first sync to the launcher, stopped when the agent takes the terminal. */
+    void followMirrorSync(MirrorSyncRelay relay) {
+        this.mirrorSync = relay;
+    }
+
     /**
      * The sidecar's health, still being checked while the agent starts. If the sidecar fails, the
      * agent is stopped (or never started) and {@link #runAgent} throws why. Once healthy, the
      * sidecar is watched: if it exits while the agent runs, the agent has lost its only way out
      * (egress, cred-proxy, git-gate), so it is stopped too and {@link #runAgent} says so.
      */
-    /** The relay of the mirrors' first sync to the launcher, stopped when the agent takes the terminal. */
-    void followMirrorSync(MirrorSyncRelay relay) {
-        this.mirrorSync = relay;
-    }
-
     void sidecarStarting(CompletableFuture<Void> healthy) {
         this.sidecarHealthy = healthy;
         healthy.whenComplete((ok, failure) -> {
