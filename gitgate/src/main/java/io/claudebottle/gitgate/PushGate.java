@@ -96,10 +96,7 @@ final class PushGate implements PreReceiveHook, AutoCloseable {
                 scanDetail = Map.of("blobs", scan.blobs(), "blobsRead", scan.blobsRead(), "walkMillis", scan.walkMillis(),
                         "waitMillis", scan.waitMillis(), "blobMillis", scan.blobMillis());
             } catch (IOException | RuntimeException e) {
-                String reason = "git-gate could not scan the push (" + e.getMessage() + "); nothing was sent upstream";
-                rp.sendMessage("git-gate: " + reason);
-                todo.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, reason));
-                record("push", "error", reason, todo, Map.of());
+                failAll(rp, todo, "git-gate could not scan the push (" + e.getMessage() + "); nothing was sent upstream");
                 return;
             }
             if (!findings.isEmpty()) {
@@ -107,11 +104,8 @@ final class PushGate implements PreReceiveHook, AutoCloseable {
                 return;
             }
             if (!audit.writable()) { // no decision without its record
-                String reason = "the bottle's audit log cannot be written, so git-gate forwards nothing; nothing was sent upstream."
-                        + " Push again once the bottle's owner has made room for it";
-                rp.sendMessage("git-gate: " + reason);
-                todo.forEach(c -> c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, reason));
-                record("push", "error", reason, todo, Map.of());
+                failAll(rp, todo, "the bottle's audit log cannot be written, so git-gate forwards nothing; nothing was sent upstream."
+                        + " Push again once the bottle's owner has made room for it");
                 return;
             }
             forward(rp, todo, upstream);
