@@ -199,7 +199,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      */
     private void pauseForPipeline(boolean pause) {
         pausedForPipeline = pause;
-        ctx.channel().config().setAutoRead(!pause && (upstream == null || upstream.channel == null || upstream.channel.isWritable()));
+        ctx.channel().config().setAutoRead(clientMayBeRead());
+    }
+
+    /**
+     * Whether the client may be read: its pipeline is not too far ahead, and its upstream takes more
+     * (connected and writable, or not yet connected with less than a scan buffer waiting for it).
+     */
+    private boolean clientMayBeRead() {
+        if (pausedForPipeline) return false;
+        if (upstream == null) return true;
+        return upstream.channel == null ? upstream.pendingBytes <= px.limits.maxBodyBufferBytes() : upstream.channel.isWritable();
     }
 
     private void dispatch(Object msg) {
@@ -687,8 +697,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             pending.forEach(ch::write);
             pending = List.of();
             ch.flush();
-            if (pendingBytes > px.limits.maxBodyBufferBytes() && !pausedForPipeline) ctx.channel().config().setAutoRead(ch.isWritable());
+            boolean pausedForPending = pendingBytes > px.limits.maxBodyBufferBytes();
             pendingBytes = 0;
+            if (pausedForPending) ctx.channel().config().setAutoRead(clientMayBeRead());
         }
 
         void close() {
@@ -806,7 +817,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext uctx) {
-            ctx.channel().config().setAutoRead(uctx.channel().isWritable() && !pausedForPipeline);
+            ctx.channel().config().setAutoRead(clientMayBeRead());
             uctx.fireChannelWritabilityChanged();
         }
 
