@@ -87,6 +87,7 @@ final class RuleMatcher {
         Candidates candidates = new Candidates(lines, disabled, lineRules, prefilter == keywords);
         prefilter.scan(text, ascii, candidates);
         long[] keys = candidates.sorted();
+        if (keys.length == 0) return List.of(); // most proxied requests: no per-rule work arrays
         List<RawMatch> out = new ArrayList<>();
         Work work = new Work(budget, rules.size(), candidates.keywordHits());
         // Keyword-led rules first: cheap per candidate, so when the budget runs out on a hostile
@@ -433,14 +434,20 @@ final class RuleMatcher {
         return work.charge(rule, chunkStart);
     }
 
+    private static final long[] NO_KEYS = {};
+
     /** (rule, chunk) pairs to confirm, deduplicated (a primitive list, sorted once: no boxing per hit). */
     private static final class Candidates implements Prefilter.Sink {
         private final LineIndex lines;
         private final boolean[] disabled;
         private final boolean[] lineRules;
-        /** Per rule, the last key added: hits come in runs, so most duplicates never reach the array. */
-        private final long[] lastKey;
-        private long[] keys = new long[64];
+        /**
+         * Per rule, the last key added: hits come in runs, so most duplicates never reach the
+         * array. Made on the first hit: most texts the proxy scans (a request's URL and headers)
+         * have none, and one array per rule for each was most of what a request allocated.
+         */
+        private long[] lastKey;
+        private long[] keys = NO_KEYS;
         private int size;
         private int line = -1; // the line of the previous hit: hits mostly arrive in text order
         private int lineStart = 0;
@@ -452,8 +459,6 @@ final class RuleMatcher {
             this.lines = lines;
             this.disabled = disabled;
             this.lineRules = lineRules;
-            this.lastKey = new long[lineRules.length];
-            Arrays.fill(lastKey, -1);
             this.keywordHits = keepKeywordHits ? new KeywordHits() : null;
         }
 
@@ -486,13 +491,19 @@ final class RuleMatcher {
         }
 
         private void add(int rule, long key) {
-            if (key == lastKey[rule]) return;
+            if (lastKey == null) {
+                lastKey = new long[lineRules.length];
+                Arrays.fill(lastKey, -1);
+            } else if (key == lastKey[rule]) {
+                return;
+            }
             lastKey[rule] = key;
-            if (size == keys.length) keys = Arrays.copyOf(keys, size * 2);
+            if (size == keys.length) keys = Arrays.copyOf(keys, Math.max(64, size * 2));
             keys[size++] = key;
         }
 
         long[] sorted() {
+            if (size == 0) return NO_KEYS;
             long[] a = Arrays.copyOf(keys, size);
             Arrays.sort(a);
             int n = 0;
