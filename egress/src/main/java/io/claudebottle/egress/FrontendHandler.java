@@ -80,9 +80,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** How long a refused connection stays open, its input dropped, for the client to read the refusal. */
     static final long REFUSAL_LINGER_MS = 2_000;
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "expect");
-
     /** The target of an intercepted CONNECT: its address was checked once and is reused. */
     static final class Tunnel {
         final String host;
@@ -426,7 +423,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         // Decoding changes only %XX escapes ('+' is kept as is): without one it would repeat the URI.
         if (uri.indexOf('%') >= 0) s.append(QueryStringDecoder.decodeComponent(uri.replace("+", "%2B"))).append('\n');
         for (Map.Entry<String, String> h : req.headers()) {
-            if (HOP_BY_HOP.contains(h.getKey().toLowerCase(Locale.ROOT))) continue;
+            if (HopByHop.is(h.getKey())) continue;
             s.append(h.getKey()).append(": ").append(h.getValue()).append('\n');
         }
         return s.toString();
@@ -472,13 +469,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             }
         }
         HttpHeaders headers = req.headers().copy();
-        for (String listed : req.headers().getAll(HttpHeaderNames.CONNECTION)) {
-            for (String name : listed.split(",")) {
-                String n = name.trim();
-                if (!n.isEmpty() && !(ex.websocket && n.equalsIgnoreCase("upgrade"))) headers.remove(n);
-            }
-        }
-        for (String h : HOP_BY_HOP) headers.remove(h);
+        boolean websocket = ex.websocket;
+        HopByHop.strip(headers, listed -> websocket && listed.equalsIgnoreCase("upgrade"));
         if (ex.websocket) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             headers.set(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
@@ -486,9 +478,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             headers.remove(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS);
         }
         headers.set(HttpHeaderNames.HOST, ex.port == (ex.tls ? 443 : 80) ? ex.host : ex.host + ":" + ex.port);
-        DefaultHttpRequest out = new DefaultHttpRequest(req.protocolVersion(), req.method(), target);
-        out.headers().set(headers);
-        return out;
+        return new DefaultHttpRequest(req.protocolVersion(), req.method(), target, headers);
     }
 
     // ---------------------------------------------------------------- request body
@@ -864,10 +854,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         e.upstreamKeepAlive = HttpUtil.isKeepAlive(resp);
         HttpHeaders h = resp.headers();
         if (code != 101) {
-            for (String listed : h.getAll(HttpHeaderNames.CONNECTION)) {
-                for (String name : listed.split(",")) if (!name.isBlank()) h.remove(name.trim());
-            }
-            for (String n : HOP_BY_HOP) h.remove(n);
+            HopByHop.strip(h, listed -> false);
             boolean bodyless = e.method.equals("HEAD") || code == 204 || code == 304;
             if (!bodyless && !HttpUtil.isContentLengthSet(resp) && !HttpUtil.isTransferEncodingChunked(resp)) {
                 if (resp.protocolVersion().equals(HttpVersion.HTTP_1_1)) HttpUtil.setTransferEncodingChunked(resp, true);

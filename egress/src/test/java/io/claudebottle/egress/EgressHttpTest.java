@@ -20,7 +20,8 @@ class EgressHttpTest extends ProxyTestBase {
         fx.start(b -> b.allowlist(List.of(target())));
         try (Raw c = Raw.to(fx.port())) {
             c.send("GET http://" + target() + "/a/b?x=1 HTTP/1.1\r\nHost: " + target()
-                    + "\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\nX-Keep: yes\r\n\r\n");
+                    + "\r\nProxy-Authorization: Basic Zm9vOmJhcg==\r\nX-Keep: yes\r\nConnection: keep-alive, X-Conn-Private"
+                    + "\r\nX-Conn-Private: 1\r\nkEEp-aLIVE: timeout=5\r\npRoXy-CoNnEcTiOn: keep-alive\r\nTE: trailers\r\n\r\n");
             Raw.Response r = c.read();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("ok GET /a/b?x=1 0");
@@ -31,7 +32,9 @@ class EgressHttpTest extends ProxyTestBase {
         }
         assertThat(up.seen).hasSize(2);
         assertThat(up.seen.get(0).headers.get("X-Keep")).isEqualTo("yes");
-        assertThat(up.seen.get(0).headers.contains("Proxy-Authorization")).isFalse();
+        for (String hop : List.of("Proxy-Authorization", "Connection", "X-Conn-Private", "Keep-Alive", "Proxy-Connection", "TE")) {
+            assertThat(up.seen.get(0).headers.contains(hop)).as(hop).isFalse();
+        }
         assertThat(fx.auditText()).contains("\"decision\":\"allow\"").contains("\"path\":\"/a/b?x=\"");
     }
 
