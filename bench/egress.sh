@@ -2,7 +2,9 @@
 # Benchmark of the egress proxy against Squid (not part of the test suite). In one run, through our
 # proxy (`bottle sidecar`, TLS interception + DLP) and through Squid (Debian squid-openssl, same
 # allowlist, ssl_bump) to the same loopback HTTPS origin, it prints:
-#   - requests/s for small GETs over keep-alive (RPS_CONNS connections, default 64);
+#   - requests/s for small GETs over keep-alive (RPS_CONNS connections, default 64), ours and Squid
+#     alternating for RPS_ROUNDS (3) rounds each, so that the machine's other load, which swings
+#     from minute to minute on a shared machine, weighs on both: medians and the median ratio;
 #   - p50/p99 latency added to a small keep-alive GET (one connection, vs. direct to the origin);
 #   - MB/s of a 100 MB upload (DLP on for ours), after an unmeasured UPLOAD_WARM_MB (100) one by
 #     the same client JVM (a cold client measures its own JIT: 17 MB/s straight to the origin),
@@ -28,6 +30,7 @@ JAVA="$JAVA_HOME/bin/java"
 export BOTTLE_TARGET="${BOTTLE_TARGET:-target-bench}"
 secs="${SECONDS_PER_RUN:-10}"
 rps_conns="${RPS_CONNS:-64}"
+rps_rounds="${RPS_ROUNDS:-3}"
 rss_conns="${RSS_CONNS:-200}"
 upload_mb="${UPLOAD_MB:-100}"
 upload_warm_mb="${UPLOAD_WARM_MB:-100}"
@@ -189,18 +192,25 @@ warm_up() { # warm_up NAME PROXY CA PID UPLOAD -> prints NAME_warm_rounds and th
   echo "${name}_warm_jit_pct=$share"
 }
 
-run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME_
+run() { # run NAME PROXY CA PID [upload] -> prints key=value lines prefixed NAME_ (requests/s: see rps_pairs)
   local name=$1 proxy=$2 ca=$3 pid=$4 upload=${5:-upload}
   say "$name: warm-up rounds (8 connections for ${secs} s$([ "$upload" = upload ] && echo ", then 30 MB uploads"), each until C2 is quiet; not measured)"
   warm_up "$name" "$proxy" "$ca" "$pid" "$upload"
   say "$name: latency (1 connection)"
   measured "${name}_lat" "$pid" bench rps "$proxy" "$target" "$ca" 1 "$secs"
-  say "$name: requests/s ($rps_conns connections)"
-  measured "${name}_rps" "$pid" bench rps "$proxy" "$target" "$ca" "$rps_conns" "$secs"
   if [ "$upload" = upload ]; then
     say "$name: ${upload_mb} MB upload, after ${upload_warm_mb} MB unmeasured by the same client"
     measured "${name}_up" "$pid" bench upload "$proxy" "$target" "$ca" "$upload_mb" "$upload_warm_mb"
   fi
+}
+
+rps_pairs() { # requests/s runs of ours and Squid, alternating, RPS_ROUNDS of each -> NAME_rps<i>_ lines
+  local r
+  for r in $(seq "$rps_rounds"); do
+    say "requests/s ($rps_conns connections), round $r of $rps_rounds: ours, then Squid"
+    measured "ours_rps$r" "$ours_pid" bench rps "$ours" "$target" "$work/bottle-ca.pem" "$rps_conns" "$secs"
+    measured "squid_rps$r" "$squid_pid" bench rps "127.0.0.1:$squid_port" "$target" "$work/squid-ca.pem" "$rps_conns" "$secs"
+  done
 }
 
 peak_rss_mb() { # peak_rss_mb PID PROXY CA NAME (the load's output goes to $work/NAME-rss-load.out)
@@ -216,8 +226,11 @@ peak_rss_mb() { # peak_rss_mb PID PROXY CA NAME (the load's output goes to $work
 
 results="$work/results"
 run direct direct "$work/origin-ca.pem" "" > "$results"
+say "direct: requests/s ($rps_conns connections)"
+measured direct_rps "" bench rps direct "$target" "$work/origin-ca.pem" "$rps_conns" "$secs" >> "$results"
 run ours "$ours" "$work/bottle-ca.pem" "$ours_pid" >> "$results"
 run squid "127.0.0.1:$squid_port" "$work/squid-ca.pem" "$squid_pid" >> "$results"
+rps_pairs >> "$results"
 cat "$work/dlp.out" >> "$results"
 say "RSS under $rss_conns busy connections"
 echo "ours_rss_mb=$(peak_rss_mb "$ours_pid" "$ours" "$work/bottle-ca.pem" ours)" >> "$results"
@@ -236,8 +249,19 @@ hz="$(getconf CLK_TCK)"
 per_cpu_s() { awk -v n="$1" -v t="$2" -v hz="$hz" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }'; }
 ours_lat_cpu="$(per_cpu_s "$(get ours_lat_requests)" "$(get ours_lat_cpu_ticks)")"
 squid_lat_cpu="$(per_cpu_s "$(get squid_lat_requests)" "$(get squid_lat_cpu_ticks)")"
-ours_rps_cpu="$(per_cpu_s "$(get ours_rps_requests)" "$(get ours_rps_cpu_ticks)")"
-squid_rps_cpu="$(per_cpu_s "$(get squid_rps_requests)" "$(get squid_rps_cpu_ticks)")"
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Requests/s: ours and Squid alternate, so a change in the machine's other load hits both; each
+# figure is the median of the rounds, the ratios the median of the rounds' ratios.
+ours_rps_all="" squid_rps_all="" rps_ratios="" ours_cpu_all="" squid_cpu_all="" cpu_ratios=""
+for r in $(seq "$rps_rounds"); do
+  o="$(get "ours_rps${r}_rps")"; q="$(get "squid_rps${r}_rps")"
+  oc="$(per_cpu_s "$(get "ours_rps${r}_requests")" "$(get "ours_rps${r}_cpu_ticks")")"
+  qc="$(per_cpu_s "$(get "squid_rps${r}_requests")" "$(get "squid_rps${r}_cpu_ticks")")"
+  ours_rps_all+=" $o" squid_rps_all+=" $q" rps_ratios+=" $(awk_ratio "$o" "$q")"
+  ours_cpu_all+=" $oc" squid_cpu_all+=" $qc" cpu_ratios+=" $(awk_ratio "$oc" "$qc")"
+done
+ours_rps="$(echo "$ours_rps_all" | median)"; squid_rps="$(echo "$squid_rps_all" | median)"
+ours_rps_cpu="$(echo "$ours_cpu_all" | median)"; squid_rps_cpu="$(echo "$squid_cpu_all" | median)"
 # The upload run's CPU covers the client's unmeasured upload too: the proxy is warm for both.
 up_total_mb=$((upload_mb + upload_warm_mb))
 ours_up_cpu="$(per_cpu_s "$up_total_mb" "$(get ours_up_cpu_ticks)")"
@@ -250,22 +274,29 @@ added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 
 echo
 printf '%-34s %12s %12s %12s %10s\n' "" direct bottle squid "bottle/squid"
-printf '%-34s %12s %12s %12s %10s\n' "requests/s ($rps_conns conns, keep-alive)" "$(get direct_rps_rps)" "$(get ours_rps_rps)" "$(get squid_rps_rps)" "$(awk_ratio "$(get ours_rps_rps)" "$(get squid_rps_rps)")"
+printf '%-34s %12s %12s %12s %10s\n' "requests/s ($rps_conns conns, keep-alive)" "$(get direct_rps_rps)" "$ours_rps" "$squid_rps" "$(echo "$rps_ratios" | median)"
 printf '%-34s %12s %12s %12s %10s\n' "p50 latency ms (1 conn)" "$(get direct_lat_p50_ms)" "$(get ours_lat_p50_ms)" "$(get squid_lat_p50_ms)" ""
 printf '%-34s %12s %12s %12s %10s\n' "p99 latency ms (1 conn)" "$(get direct_lat_p99_ms)" "$(get ours_lat_p99_ms)" "$(get squid_lat_p99_ms)" ""
 printf '%-34s %12s %12s %12s %10s\n' "p50 added ms" "" "$(added "$(get ours_lat_p50_ms)" "$(get direct_lat_p50_ms)")" "$(added "$(get squid_lat_p50_ms)" "$(get direct_lat_p50_ms)")" ""
 printf '%-34s %12s %12s %12s %10s\n' "p99 added ms" "" "$(added "$(get ours_lat_p99_ms)" "$(get direct_lat_p99_ms)")" "$(added "$(get squid_lat_p99_ms)" "$(get direct_lat_p99_ms)")" ""
 printf '%-34s %12s %12s %12s %10s\n' "upload MB/s (${upload_mb} MB; DLP: ours)" "$(get direct_up_upload_mbps)" "$(get ours_up_upload_mbps)" "$(get squid_up_upload_mbps)" "$(awk_ratio "$(get ours_up_upload_mbps)" "$(get squid_up_upload_mbps)")"
 printf '%-34s %12s %12s %12s %10s\n' "peak RSS MB ($rss_conns busy conns)" "" "$(get ours_rss_mb)" "$(get squid_rss_mb)" ""
-printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_rps_errors)" "$(get ours_rps_errors)" "$(get squid_rps_errors)"
+printf '%-34s %12s %12s %12s\n' "errors (rps runs)" "$(get direct_rps_errors)" \
+  "$(sed -n 's/^ours_rps[0-9]*_errors=//p' "$results" | awk '{ n += $1 } END { print n + 0 }')" \
+  "$(sed -n 's/^squid_rps[0-9]*_errors=//p' "$results" | awk '{ n += $1 } END { print n + 0 }')"
 printf '%-34s %12s %12s %12s\n' "failed connections (RSS run)" "" "$(get ours_rss_errors)" "$(get squid_rss_errors)"
 printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s (1 conn)" "" "$ours_lat_cpu" "$squid_lat_cpu" "$(awk_ratio "$ours_lat_cpu" "$squid_lat_cpu")"
-printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s ($rps_conns conns)" "" "$ours_rps_cpu" "$squid_rps_cpu" "$(awk_ratio "$ours_rps_cpu" "$squid_rps_cpu")"
+printf '%-34s %12s %12s %12s %10s\n' "requests per proxy CPU-s ($rps_conns conns)" "" "$ours_rps_cpu" "$squid_rps_cpu" "$(echo "$cpu_ratios" | median)"
 printf '%-34s %12s %12s %12s %10s\n' "upload MB per proxy CPU-second" "" "$ours_up_cpu" "$squid_up_cpu" "$(awk_ratio "$ours_up_cpu" "$squid_up_cpu")"
-printf '%-34s %12s %12s\n' "our C2 share: rps / upload runs" "" "$(jit_pct ours_rps) / $(jit_pct ours_up)"
+rps_jit_pct="$(awk -F= '/^ours_rps[0-9]+_jit_ticks=/ { j += $2 } /^ours_rps[0-9]+_cpu_ticks=/ { c += $2 }
+  END { if (c > 0) printf "%.0f%%", 100 * j / c; else print "n/a" }' "$results")"
+printf '%-34s %12s %12s\n' "our C2 share: rps / upload runs" "" "$rps_jit_pct / $(jit_pct ours_up)"
 printf '%-34s %12s %12s\n' "our warm-up rounds (last C2 share)" "" "$(get ours_warm_rounds) ($(get ours_warm_jit_pct)%)"
 printf '%-34s %12s %12s\n' "DLP alone MB per CPU-s (windows)" "" "$(get dlp_mbps)"
 printf '%-34s %12s %12s\n' "DLP share of our upload CPU" "" "$dlp_share"
+printf '%-34s %12s\n' "requests/s bottle/squid, each round" "$(echo $rps_ratios | tr ' ' '/')"
+printf '%-34s %12s\n' "per CPU-s bottle/squid, each round" "$(echo $cpu_ratios | tr ' ' '/')"
 echo
+echo "(requests/s rows: the median of $rps_rounds rounds, ours and Squid alternating; ratios: the median of the rounds' ratios)"
 echo "targets: requests/s >= 2x squid; p50 added <= 1 ms; upload >= 200 MB/s; RSS <= 128 MB"
 echo "(sidecar JVM: ${sidecar_env}$sidecar_jvm; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); squid RSS is its main process, plus its certgen helpers idle: $(get squid_idle_rss_mb) MB total)"
