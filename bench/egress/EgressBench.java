@@ -234,9 +234,7 @@ public class EgressBench {
 
                     @Override
                     public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                        if (msg instanceof io.netty.handler.codec.http.HttpResponse r) status = r.status().code();
-                        io.netty.util.ReferenceCountUtil.release(msg);
-                        if (!(msg instanceof io.netty.handler.codec.http.LastHttpContent)) return;
+                        if (!responseEnds(msg)) return;
                         if (status != 200) {
                             fail(ctx, new IOException("CONNECT " + host + ":" + port + ": " + status));
                             return;
@@ -269,9 +267,7 @@ public class EgressBench {
 
                 @Override
                 public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                    if (msg instanceof io.netty.handler.codec.http.HttpResponse r) status = r.status().code();
-                    io.netty.util.ReferenceCountUtil.release(msg);
-                    if (!(msg instanceof io.netty.handler.codec.http.LastHttpContent)) return;
+                    if (!responseEnds(msg)) return;
                     if (status != 200) {
                         fail(ctx, new IOException("GET: " + status));
                         return;
@@ -288,6 +284,13 @@ public class EgressBench {
                     fail(ctx, cause);
                 }
             });
+        }
+
+        /** Keeps the status of a response head and releases {@code msg}; true when it ends the response. */
+        private boolean responseEnds(Object msg) {
+            if (msg instanceof io.netty.handler.codec.http.HttpResponse r) status = r.status().code();
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return msg instanceof io.netty.handler.codec.http.LastHttpContent;
         }
 
         private void send(io.netty.channel.ChannelHandlerContext ctx) {
