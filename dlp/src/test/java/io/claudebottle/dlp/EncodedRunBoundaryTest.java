@@ -4,6 +4,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.stream.Stream;
@@ -47,5 +48,22 @@ class EncodedRunBoundaryTest {
         invalid[0] = (byte) 0xFF; // one invalid byte decodes to one char: same length, not ASCII
         assertThat(s.scan(secret)).extracting(Finding::ruleId).contains("github-pat");
         assertThat(s.scan(invalid)).extracting(Finding::ruleId).contains("github-pat");
+    }
+
+    /** Bytes are decoded by kind (ASCII as Latin-1, else UTF-8): each kind gives the secret's byte offset. */
+    @ParameterizedTest
+    @MethodSource("scanners")
+    void bytesOfEachKindReportTheSecretsByteOffset(SecretScanner s) {
+        for (String prefix : List.of("plain text ", "tab\tand\u0001control ", "caf\u00e9 \u00a9 ", "emoji \uD83D\uDE00 ")) {
+            byte[] head = prefix.getBytes(StandardCharsets.UTF_8);
+            byte[] text = (prefix + EvasionTest.GH + " tail").getBytes(StandardCharsets.UTF_8);
+            assertThat(s.scan(text)).as(prefix).filteredOn(f -> f.ruleId().equals("github-pat"))
+                    .extracting(Finding::offset).containsExactly((long) head.length);
+        }
+        byte[] invalid = ("\u0000\u0000x " + EvasionTest.GH).getBytes(StandardCharsets.UTF_8);
+        invalid[0] = (byte) 0xFF;
+        invalid[1] = (byte) 0xC3; // a lead byte without its continuation
+        assertThat(s.scan(invalid)).filteredOn(f -> f.ruleId().equals("github-pat"))
+                .extracting(Finding::offset).containsExactly(4L);
     }
 }
