@@ -16,8 +16,8 @@ import org.brotli.dec.BrotliInputStream;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -40,7 +40,8 @@ import java.util.zip.InflaterInputStream;
 final class BodyScanner {
     /** Decoded bodies above this are refused as a probable decompression bomb. */
     static final int MAX_DECODED_BYTES = 32 << 20;
-    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    /** The streaming parser alone: no databind mapper in the JVMs that scan (see egress PlainJson). */
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final DlpEngine engine;
 
@@ -150,7 +151,7 @@ final class BodyScanner {
 
     private static List<Field> jsonFields(byte[] body) {
         List<Field> out = new ArrayList<>();
-        try (JsonParser p = JSON.createParser(body)) {
+        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), body)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t == JsonToken.PROPERTY_NAME || t == JsonToken.VALUE_STRING) {
                     out.add(new Field("json:" + p.streamReadContext().pathAsPointer(), p.getString(),

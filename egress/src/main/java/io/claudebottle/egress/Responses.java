@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -16,7 +15,6 @@ import java.util.Map;
 /** The proxy's own short JSON responses. */
 final class Responses {
     static final String BLOCK_HEADER = "X-Bottle-Block";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private Responses() {}
 
@@ -39,7 +37,7 @@ final class Responses {
     }
 
     private static FullHttpResponse json(HttpResponseStatus status, Map<String, String> body) {
-        byte[] bytes = (JSON.writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (PlainJson.text(body) + "\n").getBytes(StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)

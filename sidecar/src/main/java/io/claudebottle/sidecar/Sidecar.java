@@ -4,8 +4,7 @@ import io.claudebottle.dlp.SecretScanner;
 import io.claudebottle.egress.AuditLog;
 import io.claudebottle.egress.BottleCa;
 import io.claudebottle.egress.HostResolver;
-
-import tools.jackson.databind.json.JsonMapper;
+import io.claudebottle.egress.PlainJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -190,7 +189,7 @@ public final class Sidecar implements AutoCloseable {
         Map<String, Object> ready = new LinkedHashMap<>();
         ready.put("bottle", config.bottle());
         ready.put("ports", ports());
-        return JsonMapper.builder().build().writeValueAsString(ready);
+        return PlainJson.text(ready);
     }
 
     /** The bottle CA certificate: in-JVM clients of the egress proxy must trust it. */

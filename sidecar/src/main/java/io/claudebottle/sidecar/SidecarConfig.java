@@ -6,7 +6,6 @@ import io.claudebottle.gitgate.GitGateRepo;
 import io.claudebottle.gitgate.GitGateSettings;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +32,6 @@ import java.util.Map;
  */
 public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCertFile,
                             Supervise supervise, Egress egress, CredProxy credProxy, GitGate gitGate, Dns dns) {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     public SidecarConfig {
         if (bottle == null || bottle.isBlank()) throw new IllegalArgumentException("\"bottle\" is required (the bottle's name)");
@@ -158,16 +155,17 @@ public record SidecarConfig(String bottle, String bind, Path auditLog, Path caCe
 
     static SidecarConfig parse(String json, String source) {
         try {
-            JsonNode root = JSON.readTree(json);
-            if (root == null || root.isMissingNode() || root.isNull()) throw new IllegalArgumentException("empty");
+            JsonNode root = JsonTreeReader.read(json);
+            if (root == null || root.isNull()) throw new IllegalArgumentException("empty");
             SidecarConfig c = ConfigTree.config(root);
             if (c.egress() != null) c.egress().dlpRules().forEach(DlpRule::toRule);
             if (c.credProxy() != null) c.credProxy().toRoutes();
             if (c.gitGate() != null) c.gitGate().toSettings(c.bind());
             return c;
         } catch (JacksonException e) {
+            var at = e.getLocation();
             throw new IllegalArgumentException("sidecar config " + source + ": not valid JSON: " + e.getOriginalMessage()
-                    + " (at " + e.getLocation() + ")", e);
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("sidecar config " + source + ": " + e.getMessage(), e);
         }

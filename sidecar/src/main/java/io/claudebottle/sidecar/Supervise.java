@@ -2,7 +2,7 @@ package io.claudebottle.sidecar;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import tools.jackson.databind.json.JsonMapper;
+import io.claudebottle.egress.PlainJson;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +22,6 @@ import java.util.function.Supplier;
  * Read-only: nothing here changes the sidecar.
  */
 final class Supervise implements SidecarService {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -53,13 +52,13 @@ final class Supervise implements SidecarService {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", ok ? "ok" : "degraded");
             body.put("services", status);
-            reply(ex, ok ? 200 : 503, "application/json", JSON.writeValueAsString(body) + "\n");
+            reply(ex, ok ? 200 : 503, "application/json", PlainJson.text(body) + "\n");
         });
         server.createContext("/ca.pem", ex -> reply(ex, 200, "application/x-pem-file", caPem));
         server.createContext("/ports", ex -> {
             Map<String, Integer> ports = new LinkedHashMap<>();
             for (SidecarService svc : services.get()) ports.put(svc.name(), svc.port());
-            reply(ex, 200, "application/json", JSON.writeValueAsString(ports) + "\n");
+            reply(ex, 200, "application/json", PlainJson.text(ports) + "\n");
         });
         server.createContext("/", ex -> reply(ex, 404, "application/json", "{\"error\":\"not-found\",\"paths\":[\"/health\",\"/ca.pem\",\"/ports\"]}\n"));
         server.start();
