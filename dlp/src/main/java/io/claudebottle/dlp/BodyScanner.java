@@ -40,7 +40,7 @@ import java.util.zip.InflaterInputStream;
 final class BodyScanner {
     /** Decoded bodies above this are refused as a probable decompression bomb. */
     static final int MAX_DECODED_BYTES = 32 << 20;
-    /** The streaming parser alone: no databind mapper in the JVMs that scan (see egress PlainJson). */
+    /** The streaming parser alone: the sidecar JVM, which scans, never builds a databind mapper. */
     private static final JsonFactory JSON = new JsonFactory();
 
     private final DlpEngine engine;
