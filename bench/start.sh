@@ -10,10 +10,11 @@
 #     when the sidecar's JVM reached main, minted its CA, had its DLP engine (Hyperscan database from
 #     the image's cache), bound its services and had its health seen;
 #   - sidecar RSS idle and under load (target: <= 96 MB idle), and how many idle bottles fit in 8 GB.
-# BASELINE_JAR=/path/to/other/bottle.jar runs an older build alternately in the same run (its own
-# images, built first if missing) and prints its figures next to these: before/after on the same
-# load. On a shared or loaded machine the absolute figures are pessimistic; the ratio to the bare
-# `docker run` measured in the same run is the fairer figure (the load average is printed).
+# BASELINE_JAR=/path/to/other/bottle.jar runs an older build alternately in the same run, each build
+# first in every other round (its own images, built first if missing), and prints its figures next to
+# these: before/after on the same load. On a shared or loaded machine the absolute figures are
+# pessimistic; the ratio to the bare `docker run` measured in the same run is the fairer figure (the
+# load average is printed).
 # Needs root and a running dockerd (./scripts/test starts one). Uses a throwaway CLAUDE_BOTTLE_HOME.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -73,8 +74,11 @@ side_names=("sidecar JVM at main" "CA minted" "DLP engine built" "services bound
 
 for rt in $runtimes; do
   declare -A start_ms=() bare_ms=() teardown_ms=() phase=()
-  for _ in $(seq "$runs"); do
-    for k in "${!jars[@]}"; do
+  for round in $(seq "$runs"); do
+    # Each build goes first in every other round: the first start after a teardown measured
+    # ≈ 70 ms slower (8 traced starts each way), which would otherwise always fall on the same build.
+    order=("${!jars[@]}"); if (( round % 2 == 0 )); then mapfile -t order < <(printf '%s\n' "${order[@]}" | tac); fi
+    for k in "${order[@]}"; do
       j="${jars[$k]}"; n="${names[$k]}"
       log="$work/start.log"
       t0=$(now_ms)
