@@ -22,7 +22,6 @@ import java.util.function.Supplier;
  * Read-only: nothing here changes the sidecar.
  */
 final class Supervise implements SidecarService {
-
     private final HttpServer server;
     private final ExecutorService threads;
 
